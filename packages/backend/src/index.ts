@@ -35,4 +35,7 @@ backend.add(
 backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 
+backend.add(import('@internal/backstage-plugin-lambda-pipeline-backend'));
+backend.add(import('@internal/backstage-plugin-catalog-backend-module-lambda-pipeline'));
+backend.add(import('@internal/backstage-plugin-scaffolder-backend-module-lambda-pipeline'));
 backend.start();

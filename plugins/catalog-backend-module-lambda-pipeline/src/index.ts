@@ -1,0 +1,8 @@
+/***/
+/**
+ * The lambda-pipeline-provider module for @backstage/plugin-catalog-backend
+ *
+ * @packageDocumentation
+ */
+
+export { catalogModuleLambdaPipeline as default } from './module';

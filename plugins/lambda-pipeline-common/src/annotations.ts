@@ -1,0 +1,21 @@
+/**
+ * Annotations our plugins put on and look for on catalog entities.
+ */
+
+/**
+ * On a pipeline's System/Component: where its spec file lives, relative to the
+ * entity's own location (`./pipeline.yaml`) or as an absolute URL.
+ */
+export const ANNOTATION_PIPELINE_SPEC = 'lambda-pipelines.io/spec';
+
+/**
+ * On every entity that belongs to a pipeline (datasets included): the
+ * pipeline's entity reference, so any dataset can link to the pipeline tab.
+ */
+export const ANNOTATION_PIPELINE_REF = 'lambda-pipelines.io/pipeline';
+
+/** Kubernetes label carrying the pipeline name on every generated object. */
+export const LABEL_PIPELINE = 'lambda-pipelines.io/pipeline';
+
+/** Field manager used for server-side apply of generated manifests. */
+export const FIELD_MANAGER = 'lambda-pipelines';

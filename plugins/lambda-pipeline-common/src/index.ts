@@ -1,0 +1,19 @@
+/**
+ * The pipeline spec (schema, types, JSON Schema), naming rules, sizing math
+ * and annotations shared by every Lambda pipelines package.
+ *
+ * @packageDocumentation
+ */
+
+export * from './annotations';
+export * from './spec/schema';
+export * from './spec/columns';
+export * from './spec/secrets';
+export * from './spec/validate';
+export * from './spec/jsonSchema';
+export * from './spec/example';
+export * from './naming/rules';
+export * from './naming/hash';
+export * from './naming/pipelineNames';
+export * from './sizing/quantity';
+export * from './sizing/sizing';

@@ -1,0 +1,86 @@
+import type { LambdaPipeline, SourceTable } from '../spec/schema';
+import { toEntityName, toKubernetesName, toSqlIdentifier } from './rules';
+
+/**
+ * Every name a pipeline's objects carry, derived from its spec. Nothing else
+ * in the product invents a topic, table or entity name.
+ */
+
+/** Debezium `topic.prefix`, also the prefix of every topic the pipeline owns. */
+export function topicPrefix(spec: LambdaPipeline): string {
+  return spec.metadata.name;
+}
+
+/** `schema.table` as PostgreSQL and Debezium's `table.include.list` write it. */
+export function qualifiedSourceName(table: SourceTable): string {
+  return `${table.schema}.${table.table}`;
+}
+
+/** CDC topic of a source table: Debezium's default `<prefix>.<schema>.<table>`. */
+export function cdcTopicName(spec: LambdaPipeline, table: SourceTable): string {
+  return `${topicPrefix(spec)}.${table.schema}.${table.table}`;
+}
+
+/** Dead-letter topic for events the speed job cannot parse or write. */
+export function deadLetterTopicName(spec: LambdaPipeline): string {
+  return `${topicPrefix(spec)}.dlq`;
+}
+
+/** Control topic of the Iceberg Kafka Connect sink (commit coordination). */
+export function icebergControlTopicName(spec: LambdaPipeline): string {
+  return `${topicPrefix(spec)}.iceberg-control`;
+}
+
+/** Debezium heartbeat topic (`topic.heartbeat.prefix` + topic prefix). */
+export function heartbeatTopicName(spec: LambdaPipeline): string {
+  return `__debezium-heartbeat.${topicPrefix(spec)}`;
+}
+
+/** Strimzi KafkaTopic object name for a Kafka topic name. */
+export function kafkaTopicResourceName(topic: string): string {
+  return toKubernetesName(topic);
+}
+
+/** Table name used in ClickHouse, Iceberg and (upper-cased) Snowflake. */
+export function datasetTableName(table: SourceTable): string {
+  return table.schema === 'public' ? table.table : `${table.schema}_${table.table}`;
+}
+
+export function clickhouseDatabase(spec: LambdaPipeline): string {
+  return spec.spec.speed.clickhouse.database ?? toSqlIdentifier(spec.metadata.name);
+}
+
+export function icebergNamespace(spec: LambdaPipeline): string {
+  return spec.spec.lake.iceberg.namespace ?? toSqlIdentifier(spec.metadata.name);
+}
+
+export function snowflakeTableName(table: SourceTable): string {
+  return datasetTableName(table).toUpperCase();
+}
+
+export function snowflakeStagingTableName(table: SourceTable): string {
+  return `STG_${snowflakeTableName(table)}`;
+}
+
+export function kubernetesNamespace(spec: LambdaPipeline): string {
+  return spec.spec.environment.namespace ?? spec.metadata.name;
+}
+
+/** Kinds of datasets a pipeline owns, as catalog Resource `spec.type`. */
+export type DatasetType =
+  | 'postgres-table'
+  | 'kafka-topic'
+  | 'iceberg-table'
+  | 'clickhouse-table'
+  | 'snowflake-table'
+  | 'dbt-model';
+
+/** Catalog entity name for one of the pipeline's datasets. */
+export function datasetEntityName(
+  spec: LambdaPipeline,
+  type: DatasetType,
+  name: string,
+): string {
+  const short = type.replace(/-table$/, '').replace(/^kafka-/, '');
+  return toEntityName(`${spec.metadata.name}-${short}-${name}`);
+}

@@ -1,0 +1,77 @@
+import { EXAMPLE_PIPELINE_SPEC } from '../spec/example';
+import { parsePipelineSpec, validatePipelineSpec } from '../spec/validate';
+import { formatMiB, parseMemoryMiB } from './quantity';
+import {
+  memoryPlan,
+  partitionsFor,
+  pipelineSizing,
+  speedExecutorsFor,
+} from './sizing';
+
+const inputWith = (targetEventsPerSecond: number, memoryBudget: string) => ({
+    ...EXAMPLE_PIPELINE_SPEC,
+    spec: {
+      ...EXAMPLE_PIPELINE_SPEC.spec,
+      throughput: { targetEventsPerSecond },
+      resources: { memoryBudget },
+    },
+  });
+
+const withTarget = (targetEventsPerSecond: number, memoryBudget = '64Gi') =>
+  parsePipelineSpec(inputWith(targetEventsPerSecond, memoryBudget));
+
+describe('sizing', () => {
+  it('parses and formats memory quantities', () => {
+    expect(parseMemoryMiB('16Gi')).toBe(16384);
+    expect(parseMemoryMiB('1.5Gi')).toBe(1536);
+    expect(parseMemoryMiB('512Mi')).toBe(512);
+    expect(() => parseMemoryMiB('16GB')).toThrow(/not a memory quantity/);
+    expect(formatMiB(14464)).toBe('14.1 GiB');
+    expect(formatMiB(640)).toBe('640 MiB');
+  });
+
+  it('plans partitions and executors from the target rate', () => {
+    expect(speedExecutorsFor(1)).toBe(1);
+    expect(speedExecutorsFor(20_000)).toBe(1);
+    expect(speedExecutorsFor(60_000)).toBe(3);
+    expect(partitionsFor(1)).toBe(2);
+    expect(partitionsFor(20_000)).toBe(4);
+    expect(partitionsFor(21_000)).toBe(6);
+    expect(partitionsFor(60_000)).toBe(12);
+  });
+
+  it('keeps an explicit partition count', () => {
+    const spec = withTarget(20_000);
+    spec.spec.kafka.partitions = 7;
+    expect(pipelineSizing(spec).partitions).toBe(7);
+  });
+
+  it('sizes micro-batches for twice the target per trigger', () => {
+    expect(pipelineSizing(withTarget(20_000)).maxOffsetsPerTrigger).toBe(200_000);
+  });
+
+  it('adds up the memory table and checks it against the budget', () => {
+    const plan = memoryPlan(withTarget(20_000, '16Gi'));
+    const steady = plan.components
+      .filter(c => c.phase === 'steady')
+      .reduce((sum, c) => sum + c.limitMiB * c.replicas, 0);
+    expect(plan.steadyLimitMiB).toBe(steady);
+    expect(plan.peakLimitMiB).toBe(plan.steadyLimitMiB + plan.burstLimitMiB);
+    expect(plan.fits).toBe(true);
+    expect(plan.headroomMiB).toBe(16384 - plan.peakLimitMiB);
+    plan.components.forEach(c => expect(c.requestMiB).toBeLessThanOrEqual(c.limitMiB));
+    // Spark pods need at least 384 MiB of overhead on top of the JVM heap.
+    plan.components
+      .filter(c => c.id.includes('executor') || c.id.includes('driver'))
+      .forEach(c => expect(c.limitMiB).toBeGreaterThanOrEqual(1024));
+  });
+
+  it('grows the speed layer with the target and stops fitting a small budget', () => {
+    const small = memoryPlan(withTarget(20_000));
+    const large = memoryPlan(withTarget(100_000));
+    expect(large.steadyLimitMiB - small.steadyLimitMiB).toBe(3 * 1024);
+    expect(large.fits).toBe(true);
+    expect(validatePipelineSpec(inputWith(100_000, '16Gi')).valid).toBe(false);
+    expect(validatePipelineSpec(inputWith(100_000, '18Gi')).valid).toBe(true);
+  });
+});

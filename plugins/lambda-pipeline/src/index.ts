@@ -1,0 +1,1 @@
+export { lambdaPipelinePlugin as default } from './plugin';
