@@ -38,4 +38,9 @@ backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 backend.add(import('@internal/backstage-plugin-lambda-pipeline-backend'));
 backend.add(import('@internal/backstage-plugin-catalog-backend-module-lambda-pipeline'));
 backend.add(import('@internal/backstage-plugin-scaffolder-backend-module-lambda-pipeline'));
+// Lambda pipelines
+backend.add(import('@internal/backstage-plugin-lambda-pipeline-backend'));
+backend.add(import('@internal/backstage-plugin-catalog-backend-module-lambda-pipeline'));
+backend.add(import('@internal/backstage-plugin-scaffolder-backend-module-lambda-pipeline'));
+
 backend.start();

@@ -1,8 +1,8 @@
-/***/
 /**
- * The lambda-pipeline-provider module for @backstage/plugin-catalog-backend
+ * Catalog module of Lambda pipelines for Backstage.
  *
  * @packageDocumentation
  */
 
 export { catalogModuleLambdaPipeline as default } from './module';
+export { LambdaPipelineSpecProcessor } from './processor/LambdaPipelineSpecProcessor';

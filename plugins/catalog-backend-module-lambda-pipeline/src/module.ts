@@ -1,29 +1,25 @@
-import {
-  coreServices,
-  createBackendModule,
-} from '@backstage/backend-plugin-api';
+import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
-import { LambdaPipelineProvider } from './provider/LambdaPipelineProvider';
+import { pipelineSpecServiceRef } from '@internal/backstage-plugin-lambda-pipeline-node';
+import { LambdaPipelineSpecProcessor } from './processor/LambdaPipelineSpecProcessor';
 
+/**
+ * Catalog module of Lambda pipelines: validates pipeline specs now; turns them
+ * and the live systems into dataset Resources as the providers land.
+ */
 export const catalogModuleLambdaPipeline = createBackendModule({
-  moduleId: 'lambda-pipeline-provider',
   pluginId: 'catalog',
+  moduleId: 'lambda-pipeline',
   register({ registerInit }) {
     registerInit({
       deps: {
         logger: coreServices.logger,
-        config: coreServices.rootConfig,
-        scheduler: coreServices.scheduler,
         processing: catalogProcessingExtensionPoint,
+        specs: pipelineSpecServiceRef,
       },
-      async init({ logger, scheduler, config, processing }) {
-        processing.addEntityProvider(
-          LambdaPipelineProvider.fromConfig(config, {
-            logger,
-            scheduler,
-          }),
-        );
-      }
+      async init({ logger, processing, specs }) {
+        processing.addProcessor(LambdaPipelineSpecProcessor.create({ specs, logger }));
+      },
     });
   },
-})
+});

@@ -1,129 +1,100 @@
-import {
-  mockCredentials,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { createServiceFactory } from '@backstage/backend-plugin-api';
-import { todoListServiceRef } from './services/TodoListService';
-import { lambdaPipelinePlugin } from './plugin';
-import request from 'supertest';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import {
-  ConflictError,
-  AuthenticationError,
-  NotAllowedError,
-} from '@backstage/errors';
+import { EXAMPLE_PIPELINE_SPEC } from '@internal/backstage-plugin-lambda-pipeline-common';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import request from 'supertest';
+import yaml from 'yaml';
+import { lambdaPipelinePlugin } from './plugin';
 
-// TEMPLATE NOTE:
-// Plugin tests are integration tests for your plugin, ensuring that all pieces
-// work together end-to-end. You can still mock injected backend services
-// however, just like anyone who installs your plugin might replace the
-// services with their own implementations.
-describe('plugin', () => {
-  it('should create and read TODO items', async () => {
-    const { server } = await startTestBackend({
-      features: [lambdaPipelinePlugin],
-    });
+describe('lambda-pipeline backend', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-backend-'));
+    fs.writeFileSync(path.join(dir, 'pipeline.yaml'), yaml.stringify(EXAMPLE_PIPELINE_SPEC));
+    fs.writeFileSync(
+      path.join(dir, 'broken.yaml'),
+      yaml.stringify({ ...EXAMPLE_PIPELINE_SPEC, spec: { ...EXAMPLE_PIPELINE_SPEC.spec, throughput: { targetEventsPerSecond: 0 } } }),
+    );
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    await request(server).get('/api/lambda-pipeline/todos').expect(200, {
-      items: [],
-    });
-
-    const createRes = await request(server)
-      .post('/api/lambda-pipeline/todos')
-      .send({ title: 'My Todo' });
-
-    expect(createRes.status).toBe(201);
-    expect(createRes.body).toEqual({
-      id: expect.any(String),
-      title: 'My Todo',
-      createdBy: mockCredentials.user().principal.userEntityRef,
-      createdAt: expect.any(String),
-    });
-
-    const createdTodoItem = createRes.body;
-
-    await request(server)
-      .get('/api/lambda-pipeline/todos')
-      .expect(200, {
-        items: [createdTodoItem],
-      });
-
-    await request(server)
-      .get(`/api/lambda-pipeline/todos/${createdTodoItem.id}`)
-      .expect(200, createdTodoItem);
+  const pipelineEntity = (name: string, spec: string) => ({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'System',
+    metadata: {
+      name,
+      namespace: 'default',
+      title: `Pipeline ${name}`,
+      annotations: {
+        'backstage.io/managed-by-location': `file:${path.join(dir, 'catalog-info.yaml')}`,
+        'lambda-pipelines.io/spec': spec,
+      },
+    },
+    spec: { owner: 'group:default/data-platform' },
   });
 
-  it('should create TODO item with catalog information', async () => {
-    const { server } = await startTestBackend({
+  const start = () =>
+    startTestBackend({
       features: [
         lambdaPipelinePlugin,
+        mockServices.urlReader.factory(),
         catalogServiceMock.factory({
           entities: [
-            {
-              apiVersion: 'backstage.io/v1alpha1',
-              kind: 'Component',
-              metadata: {
-                name: 'my-component',
-                namespace: 'default',
-                title: 'My Component',
-              },
-              spec: {
-                type: 'service',
-                owner: 'me',
-              },
-            },
+            pipelineEntity('orders', './pipeline.yaml'),
+            pipelineEntity('broken', './broken.yaml'),
+            { apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'website' }, spec: {} },
           ],
         }),
       ],
     });
 
-    const createRes = await request(server)
-      .post('/api/lambda-pipeline/todos')
-      .send({ title: 'My Todo', entityRef: 'component:default/my-component' });
+  it('answers the health route without credentials', async () => {
+    const { server } = await start();
+    await request(server)
+      .get('/api/lambda-pipeline/health')
+      .set('Authorization', 'Bearer mock-none-token')
+      .expect(200, { status: 'ok' });
+  });
 
-    expect(createRes.status).toBe(201);
-    expect(createRes.body).toEqual({
-      id: expect.any(String),
-      title: '[My Component] My Todo',
-      createdBy: mockCredentials.user().principal.userEntityRef,
-      createdAt: expect.any(String),
+  it('requires credentials for pipeline data', async () => {
+    const { server } = await start();
+    await request(server)
+      .get('/api/lambda-pipeline/pipelines')
+      .set('Authorization', 'Bearer mock-none-token')
+      .expect(401);
+  });
+
+  it('lists only entities that carry a pipeline spec', async () => {
+    const { server } = await start();
+    const res = await request(server).get('/api/lambda-pipeline/pipelines').expect(200);
+    expect(res.body.items.map((p: any) => p.entityRef).sort()).toEqual([
+      'system:default/broken',
+      'system:default/orders',
+    ]);
+    expect(res.body.items.find((p: any) => p.name === 'orders')).toMatchObject({
+      owner: 'group:default/data-platform',
+      title: 'Pipeline orders',
+      specLocation: './pipeline.yaml',
     });
   });
 
-  it('should forward errors from the TodoListService', async () => {
-    const { server } = await startTestBackend({
-      features: [
-        lambdaPipelinePlugin,
-        createServiceFactory({
-          service: todoListServiceRef,
-          deps: {},
-          factory: () => ({
-            createTodo: jest.fn().mockRejectedValue(new ConflictError()),
-            listTodos: jest.fn().mockRejectedValue(new AuthenticationError()),
-            getTodo: jest.fn().mockRejectedValue(new NotAllowedError()),
-          }),
-        })
-      ],
-    });
+  it('serves a validated spec with its sizing', async () => {
+    const { server } = await start();
+    const res = await request(server).get('/api/lambda-pipeline/pipelines/default/orders/spec').expect(200);
+    expect(res.body.spec.spec.throughput.targetEventsPerSecond).toBe(20000);
+    expect(res.body.sizing.partitions).toBe(4);
+    expect(res.body.sizing.memory.fits).toBe(true);
+  });
 
-    const createRes = await request(server)
-      .post('/api/lambda-pipeline/todos')
-      .send({ title: 'My Todo', entityRef: 'component:default/my-component' });
-    expect(createRes.status).toBe(409);
-    expect(createRes.body).toMatchObject({
-      error: { name: 'ConflictError' },
-    });
-
-    const listRes = await request(server).get('/api/lambda-pipeline/todos');
-    expect(listRes.status).toBe(401);
-    expect(listRes.body).toMatchObject({
-      error: { name: 'AuthenticationError' },
-    });
-
-    const getRes = await request(server).get('/api/lambda-pipeline/todos/123');
-    expect(getRes.status).toBe(403);
-    expect(getRes.body).toMatchObject({
-      error: { name: 'NotAllowedError' },
-    });
+  it('answers 400 naming the field for an invalid spec and 404 for an unknown pipeline', async () => {
+    const { server } = await start();
+    const bad = await request(server).get('/api/lambda-pipeline/pipelines/default/broken/spec').expect(400);
+    expect(bad.body.error.message).toContain(
+      'spec.throughput.targetEventsPerSecond: targetEventsPerSecond must be greater than 0',
+    );
+    const missing = await request(server).get('/api/lambda-pipeline/pipelines/default/nope/spec').expect(404);
+    expect(missing.body.error.message).toBe('No pipeline entity default/nope in the catalog');
   });
 });

@@ -1,12 +1,11 @@
-import {
-  coreServices,
-  createBackendPlugin,
-} from '@backstage/backend-plugin-api';
+import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { pipelineSpecServiceRef } from '@internal/backstage-plugin-lambda-pipeline-node';
 import { createRouter } from './router';
-import { todoListServiceRef } from './services/TodoListService';
 
 /**
- * lambdaPipelinePlugin backend plugin
+ * The lambda-pipeline backend plugin: pipelines, their specs and (as the
+ * probes land) their health, throughput and consistency.
  *
  * @public
  */
@@ -17,15 +16,12 @@ export const lambdaPipelinePlugin = createBackendPlugin({
       deps: {
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
-        todoList: todoListServiceRef,
+        catalog: catalogServiceRef,
+        specs: pipelineSpecServiceRef,
       },
-      async init({ httpAuth, httpRouter, todoList }) {
-        httpRouter.use(
-          await createRouter({
-            httpAuth,
-            todoList,
-          }),
-        );
+      async init({ httpAuth, httpRouter, catalog, specs }) {
+        httpRouter.use(await createRouter({ httpAuth, catalog, specs }));
+        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },
     });
   },

@@ -17,3 +17,4 @@ export * from './naming/hash';
 export * from './naming/pipelineNames';
 export * from './sizing/quantity';
 export * from './sizing/sizing';
+export * from './api/types';

@@ -1,18 +1,9 @@
-/***/
 /**
- * Node.js library for the lambda-pipeline plugin.
+ * Node.js services shared by the Lambda pipelines backend packages: the spec
+ * loader now, and the probes for Kafka, Kafka Connect, ClickHouse, Snowflake,
+ * Kubernetes and Airflow as they land.
  *
  * @packageDocumentation
  */
 
-// In this package you might for example export functions that
-// help other plugins or modules interact with your plugin.
-
-/**
- * Does something useful.
- *
- * @public
- */
-export function someFunction() {
-  // ...
-}
+export * from './spec/PipelineSpecService';

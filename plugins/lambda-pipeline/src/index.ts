@@ -1,1 +1,4 @@
 export { lambdaPipelinePlugin as default } from './plugin';
+export { lambdaPipelineApiRef } from './api/LambdaPipelineApi';
+export type { LambdaPipelineApi } from './api/LambdaPipelineApi';
+export { LambdaPipelineClient } from './api/LambdaPipelineClient';

@@ -1,26 +1,47 @@
 import {
-  createFrontendPlugin,
+  ApiBlueprint,
   PageBlueprint,
+  createFrontendPlugin,
+  fetchApiRef,
 } from '@backstage/frontend-plugin-api';
-
+import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import { ANNOTATION_PIPELINE_SPEC } from '@internal/backstage-plugin-lambda-pipeline-common';
+import { lambdaPipelineApiRef } from './api/LambdaPipelineApi';
+import { LambdaPipelineClient } from './api/LambdaPipelineClient';
 import { rootRouteRef } from './routes';
 
-export const page = PageBlueprint.make({
+const api = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: lambdaPipelineApiRef,
+      deps: { fetchApi: fetchApiRef },
+      factory: ({ fetchApi }) => new LambdaPipelineClient(fetchApi),
+    }),
+});
+
+/** The "Lambda pipeline" tab, only on entities that carry a pipeline spec. */
+const pipelineContent = EntityContentBlueprint.make({
   params: {
     path: '/lambda-pipeline',
-    routeRef: rootRouteRef,
-    loader: () =>
-      import('./components/TodoPage').then(m => (
-        <m.TodoPage />
-      )),
+    title: 'Lambda pipeline',
+    filter: entity => Boolean(entity.metadata.annotations?.[ANNOTATION_PIPELINE_SPEC]),
+    loader: () => import('./components/PipelineOverview').then(m => <m.PipelineOverview />),
   },
 });
 
+const pipelinesPage = PageBlueprint.make({
+  params: {
+    path: '/lambda-pipelines',
+    title: 'Pipelines',
+    routeRef: rootRouteRef,
+    loader: () => import('./components/PipelinesPage').then(m => <m.PipelinesPage />),
+  },
+});
+
+/** Lambda pipelines for Backstage: the entity tab and the pipelines page. */
 export const lambdaPipelinePlugin = createFrontendPlugin({
   pluginId: 'lambda-pipeline',
   info: { packageJson: () => import('../package.json') },
-  extensions: [page],
-  routes: {
-    root: rootRouteRef,
-  }
+  extensions: [api, pipelineContent, pipelinesPage],
+  routes: { root: rootRouteRef },
 });

@@ -1,8 +1,8 @@
-/***/
 /**
- * The lambda-pipeline module for @backstage/plugin-scaffolder-backend.
+ * Scaffolder actions of Lambda pipelines for Backstage.
  *
  * @packageDocumentation
  */
 
-export { scaffolderModule as default } from './module';
+export { scaffolderModuleLambdaPipeline as default } from './module';
+export { createValidateSpecAction, VALIDATE_SPEC_ACTION_ID } from './actions/validateSpec';

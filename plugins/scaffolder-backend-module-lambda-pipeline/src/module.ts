@@ -1,21 +1,20 @@
-import { createBackendModule } from "@backstage/backend-plugin-api";
-import { scaffolderActionsExtensionPoint  } from '@backstage/plugin-scaffolder-node';
-import { createExampleAction } from "./actions/example";
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { createValidateSpecAction } from './actions/validateSpec';
 
 /**
- * A backend module that registers the action into the scaffolder
+ * Scaffolder actions of Lambda pipelines: `lambda:spec:validate` now; the
+ * planning, deploy, preflight and publish actions join it.
  */
-export const scaffolderModule = createBackendModule({
-  moduleId: 'example-action',
+export const scaffolderModuleLambdaPipeline = createBackendModule({
   pluginId: 'scaffolder',
+  moduleId: 'lambda-pipeline',
   register({ registerInit }) {
     registerInit({
-      deps: {
-        scaffolderActions: scaffolderActionsExtensionPoint
+      deps: { scaffolderActions: scaffolderActionsExtensionPoint },
+      async init({ scaffolderActions }) {
+        scaffolderActions.addActions(createValidateSpecAction());
       },
-      async init({ scaffolderActions}) {
-        scaffolderActions.addActions(createExampleAction());
-      }
     });
   },
-})
+});

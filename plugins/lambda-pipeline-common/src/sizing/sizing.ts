@@ -96,8 +96,8 @@ export function partitionsFor(targetEventsPerSecond: number): number {
 }
 
 /** Every container the deployment runs, with its memory and CPU reservations. */
-export function componentSizing(spec: LambdaPipeline): ComponentSizing[] {
-  const executors = speedExecutorsFor(spec.spec.throughput.targetEventsPerSecond);
+export function componentSizing(targetEventsPerSecond: number): ComponentSizing[] {
+  const executors = speedExecutorsFor(targetEventsPerSecond);
   return [
     c('kind-control-plane', 'kind control plane (API server, etcd, CoreDNS, local-path)', 'platform', 1229, 1229, 500, { rendered: false }),
     c('local-registry', 'Local image registry (beside kind)', 'platform', 64, 64, 50, { rendered: false }),
@@ -121,13 +121,20 @@ export function componentSizing(spec: LambdaPipeline): ComponentSizing[] {
   ];
 }
 
+/** The memory plan of a pipeline's deployment against its budget. */
 export function memoryPlan(spec: LambdaPipeline): MemoryPlan {
-  const components = componentSizing(spec);
+  return memoryPlanFor(
+    spec.spec.throughput.targetEventsPerSecond,
+    parseMemoryMiB(spec.spec.resources.memoryBudget),
+  );
+}
+
+export function memoryPlanFor(targetEventsPerSecond: number, budgetMiB: number): MemoryPlan {
+  const components = componentSizing(targetEventsPerSecond);
   const sum = (phase: ComponentSizing['phase']) =>
     components
       .filter(component => component.phase === phase)
       .reduce((total, component) => total + component.limitMiB * component.replicas, 0);
-  const budgetMiB = parseMemoryMiB(spec.spec.resources.memoryBudget);
   const steadyLimitMiB = sum('steady');
   const burstLimitMiB = sum('burst');
   const peakLimitMiB = steadyLimitMiB + burstLimitMiB;

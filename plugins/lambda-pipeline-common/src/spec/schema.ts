@@ -149,6 +149,31 @@ const icebergCatalogSchema = z.discriminatedUnion(
   { error: "catalog type must be 'glue', 'rest' or 'jdbc'" },
 );
 
+export const throughputSchema = z
+  .strictObject({
+    targetEventsPerSecond: z
+      .number({ error: 'targetEventsPerSecond must be a number' })
+      .int('targetEventsPerSecond must be a whole number')
+      .positive(
+        'targetEventsPerSecond must be greater than 0; the default target is 20000 events/s',
+      )
+      .max(2_000_000, 'targetEventsPerSecond must be at most 2,000,000')
+      .default(20_000),
+  })
+  .prefault({});
+
+export const resourcesSchema = z
+  .strictObject({
+    memoryBudget: z
+      .string()
+      .regex(
+        MEMORY_QUANTITY,
+        "memoryBudget must be a Kubernetes memory quantity such as '16Gi' or '12288Mi'",
+      )
+      .default('16Gi'),
+  })
+  .prefault({});
+
 export const pipelineSpecSchema = z.strictObject({
   apiVersion: z.literal(PIPELINE_SPEC_API_VERSION, {
     error: `apiVersion must be '${PIPELINE_SPEC_API_VERSION}'`,
@@ -197,30 +222,9 @@ export const pipelineSpecSchema = z.strictObject({
       })
       .prefault({}),
 
-    throughput: z
-      .strictObject({
-        targetEventsPerSecond: z
-          .number({ error: 'targetEventsPerSecond must be a number' })
-          .int('targetEventsPerSecond must be a whole number')
-          .positive(
-            'targetEventsPerSecond must be greater than 0; the default target is 20000 events/s',
-          )
-          .max(2_000_000, 'targetEventsPerSecond must be at most 2,000,000')
-          .default(20_000),
-      })
-      .prefault({}),
+    throughput: throughputSchema,
 
-    resources: z
-      .strictObject({
-        memoryBudget: z
-          .string()
-          .regex(
-            MEMORY_QUANTITY,
-            "memoryBudget must be a Kubernetes memory quantity such as '16Gi' or '12288Mi'",
-          )
-          .default('16Gi'),
-      })
-      .prefault({}),
+    resources: resourcesSchema,
 
     speed: z
       .strictObject({

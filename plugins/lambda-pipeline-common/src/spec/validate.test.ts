@@ -242,3 +242,17 @@ describe('parsePipelineSpec', () => {
     );
   });
 });
+
+describe('validatePipelineSpec reporting', () => {
+  it('reports a too-small budget together with shape problems elsewhere', () => {
+    const problems = problemsOf(
+      specWith(s => {
+        s.metadata.name = 'Bad Name';
+        s.spec.resources = { memoryBudget: '8Gi' };
+      }),
+    );
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^metadata\.name: /);
+    expect(problems[1]).toMatch(/^spec\.resources\.memoryBudget: 8Gi is below/);
+  });
+});

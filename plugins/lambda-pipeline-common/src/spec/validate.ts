@@ -2,13 +2,14 @@ import { InputError } from '@backstage/errors';
 import type { z } from 'zod';
 import { clickhouseDatabase, datasetTableName } from '../naming/pipelineNames';
 import { formatMiB } from '../sizing/quantity';
-import { memoryPlan } from '../sizing/sizing';
+import { parseMemoryMiB } from '../sizing/quantity';
+import { memoryPlanFor } from '../sizing/sizing';
 import {
   isExactNumericType,
   isKeyableType,
   isTimestampType,
 } from './columns';
-import { LambdaPipeline, pipelineSpecSchema } from './schema';
+import { LambdaPipeline, pipelineSpecSchema, throughputSchema, resourcesSchema } from './schema';
 
 /** One problem with a spec: where (`spec.kafka.partitions`) and what to do. */
 export interface SpecProblem {
@@ -65,6 +66,39 @@ function fromZod(issues: z.core.$ZodIssue[]): SpecProblem[] {
     }
     return { path: formatPath(issue.path), message: issue.message };
   });
+}
+
+/** The memory budget must hold every container's limit at the busiest time. */
+function memoryProblems(targetEventsPerSecond: number, memoryBudget: string): SpecProblem[] {
+  const plan = memoryPlanFor(targetEventsPerSecond, parseMemoryMiB(memoryBudget));
+  if (plan.fits) {
+    return [];
+  }
+  const largest = [...plan.components]
+    .sort((a, b) => b.limitMiB * b.replicas - a.limitMiB * a.replicas)
+    .slice(0, 4)
+    .map(component => `${component.title} ${formatMiB(component.limitMiB * component.replicas)}`)
+    .join(', ');
+  return [
+    {
+      path: 'spec.resources.memoryBudget',
+      message: `${memoryBudget} is below the ${formatMiB(plan.peakLimitMiB)} this pipeline needs (${formatMiB(plan.steadyLimitMiB)} steady + ${formatMiB(plan.burstLimitMiB)} while a batch run is active), ${formatMiB(-plan.headroomMiB)} over; the largest parts are ${largest}. Give Docker Desktop more memory and raise the budget, or lower the throughput target`,
+    },
+  ];
+}
+
+/**
+ * When the spec has shape problems elsewhere, still check the memory budget
+ * if its own inputs are valid, so a user learns about both at once.
+ */
+function memoryProblemsOfInvalidSpec(input: unknown): SpecProblem[] {
+  const spec = (input as { spec?: { throughput?: unknown; resources?: unknown } } | undefined)?.spec;
+  const throughput = throughputSchema.safeParse(spec?.throughput);
+  const resources = resourcesSchema.safeParse(spec?.resources);
+  if (!throughput.success || !resources.success) {
+    return [];
+  }
+  return memoryProblems(throughput.data.targetEventsPerSecond, resources.data.memoryBudget);
 }
 
 /** Rules that span several fields; run only on a spec whose shape is valid. */
@@ -132,18 +166,9 @@ function crossFieldProblems(spec: LambdaPipeline): SpecProblem[] {
     problems.push({ path: 'spec.speed.clickhouse.database', message: `'${clickhouseDatabase(spec)}' is reserved in ClickHouse; choose a database for this pipeline` });
   }
 
-  const plan = memoryPlan(spec);
-  if (!plan.fits) {
-    const largest = [...plan.components]
-      .sort((a, b) => b.limitMiB * b.replicas - a.limitMiB * a.replicas)
-      .slice(0, 4)
-      .map(component => `${component.title} ${formatMiB(component.limitMiB * component.replicas)}`)
-      .join(', ');
-    problems.push({
-      path: 'spec.resources.memoryBudget',
-      message: `${spec.spec.resources.memoryBudget} is below the ${formatMiB(plan.peakLimitMiB)} this pipeline needs (${formatMiB(plan.steadyLimitMiB)} steady + ${formatMiB(plan.burstLimitMiB)} while a batch run is active), ${formatMiB(-plan.headroomMiB)} over; the largest parts are ${largest}. Give Docker Desktop more memory and raise the budget, or lower the throughput target`,
-    });
-  }
+  problems.push(
+    ...memoryProblems(spec.spec.throughput.targetEventsPerSecond, spec.spec.resources.memoryBudget),
+  );
   return problems;
 }
 
@@ -151,7 +176,10 @@ function crossFieldProblems(spec: LambdaPipeline): SpecProblem[] {
 export function validatePipelineSpec(input: unknown): SpecValidationResult {
   const parsed = pipelineSpecSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) {
-    return { valid: false, problems: fromZod(parsed.error.issues) };
+    return {
+      valid: false,
+      problems: [...fromZod(parsed.error.issues), ...memoryProblemsOfInvalidSpec(input)],
+    };
   }
   const problems = crossFieldProblems(parsed.data);
   if (problems.length > 0) {

@@ -1,0 +1,104 @@
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+  StructuredMetadataTable,
+  Table,
+  TableColumn,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import {
+  ComponentSizing,
+  cdcTopicName,
+  clickhouseDatabase,
+  datasetTableName,
+  deadLetterTopicName,
+  formatMiB,
+  snowflakeTableName,
+} from '@internal/backstage-plugin-lambda-pipeline-common';
+import Grid from '@material-ui/core/Grid';
+import useAsync from 'react-use/esm/useAsync';
+import { lambdaPipelineApiRef } from '../../api/LambdaPipelineApi';
+
+const memoryColumns: TableColumn<ComponentSizing>[] = [
+  { title: 'Component', field: 'title' },
+  { title: 'Layer', field: 'layer' },
+  { title: 'Replicas', field: 'replicas', type: 'numeric' },
+  { title: 'Request', render: row => formatMiB(row.requestMiB), type: 'numeric' },
+  { title: 'Limit', render: row => formatMiB(row.limitMiB), type: 'numeric' },
+  { title: 'When', render: row => (row.phase === 'burst' ? 'during a batch run' : 'always') },
+];
+
+/** The "Lambda pipeline" tab: what the pipeline is made of and how it is sized. */
+export const PipelineOverview = () => {
+  const { entity } = useEntity();
+  const api = useApi(lambdaPipelineApiRef);
+  const { value, loading, error } = useAsync(
+    () =>
+      api.getPipelineSpec({
+        namespace: entity.metadata.namespace ?? 'default',
+        name: entity.metadata.name,
+      }),
+    [api, entity.metadata.namespace, entity.metadata.name],
+  );
+
+  if (loading) {
+    return <Progress />;
+  }
+  if (error || !value) {
+    return <ResponseErrorPanel error={error ?? new Error('No pipeline spec')} title="Could not load the pipeline spec" />;
+  }
+
+  const { spec, sizing } = value;
+  const tables = spec.spec.source.postgres.tables;
+  return (
+    <Grid container spacing={3}>
+      <Grid item xs={12} md={5}>
+        <InfoCard title="Pipeline">
+          <StructuredMetadataTable
+            metadata={{
+              environment: `${spec.spec.environment.name} (${spec.spec.environment.profile} profile)`,
+              'throughput target': `${spec.spec.throughput.targetEventsPerSecond.toLocaleString('en-US')} events/s`,
+              'partitions per topic': sizing.partitions,
+              'speed executors': sizing.speedExecutors,
+              memory: `${formatMiB(sizing.memory.peakLimitMiB)} of ${formatMiB(sizing.memory.budgetMiB)} budget`,
+              'lake sink': spec.spec.lake.sink,
+              'batch schedule': spec.spec.batch.schedule,
+              'reconciliation window': `${spec.spec.reconciliation.windowMinutes} min, ${spec.spec.reconciliation.allowedLatenessMinutes} min lateness`,
+            }}
+          />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12} md={7}>
+        <Table
+          title="Datasets per source table"
+          options={{ paging: false, search: false, padding: 'dense' }}
+          data={tables.map(table => ({
+            source: `${spec.spec.source.postgres.database}.${table.schema}.${table.table}`,
+            key: table.primaryKey.join(', '),
+            topic: cdcTopicName(spec, table),
+            clickhouse: `${clickhouseDatabase(spec)}.${datasetTableName(table)}`,
+            snowflake: `${spec.spec.snowflake.database}.${spec.spec.snowflake.schema}.${snowflakeTableName(table)}`,
+          }))}
+          columns={[
+            { title: 'PostgreSQL source', field: 'source' },
+            { title: 'Key', field: 'key' },
+            { title: 'CDC topic', field: 'topic' },
+            { title: 'ClickHouse (speed)', field: 'clickhouse' },
+            { title: 'Snowflake (batch)', field: 'snowflake' },
+          ]}
+        />
+        <p>Events that cannot be processed go to <code>{deadLetterTopicName(spec)}</code>.</p>
+      </Grid>
+      <Grid item xs={12}>
+        <Table
+          title={`Memory plan: ${formatMiB(sizing.memory.steadyLimitMiB)} steady + ${formatMiB(sizing.memory.burstLimitMiB)} during batch runs, ${formatMiB(sizing.memory.headroomMiB)} headroom`}
+          options={{ paging: false, search: false, padding: 'dense' }}
+          data={sizing.memory.components}
+          columns={memoryColumns}
+        />
+      </Grid>
+    </Grid>
+  );
+};
