@@ -13,6 +13,7 @@ backend.add(import('@backstage/plugin-app-backend'));
 // Auth: guest sign-in locally; see app-config.production.yaml for a real provider.
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+backend.add(import('@backstage/plugin-auth-backend-module-github-provider'));
 
 // Catalog
 backend.add(import('@backstage/plugin-catalog-backend'));
@@ -35,12 +36,15 @@ backend.add(
 backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 
-backend.add(import('@internal/backstage-plugin-lambda-pipeline-backend'));
-backend.add(import('@internal/backstage-plugin-catalog-backend-module-lambda-pipeline'));
-backend.add(import('@internal/backstage-plugin-scaffolder-backend-module-lambda-pipeline'));
 // Lambda pipelines
 backend.add(import('@internal/backstage-plugin-lambda-pipeline-backend'));
-backend.add(import('@internal/backstage-plugin-catalog-backend-module-lambda-pipeline'));
-backend.add(import('@internal/backstage-plugin-scaffolder-backend-module-lambda-pipeline'));
+backend.add(
+  import('@internal/backstage-plugin-catalog-backend-module-lambda-pipeline'),
+);
+backend.add(
+  import(
+    '@internal/backstage-plugin-scaffolder-backend-module-lambda-pipeline'
+  ),
+);
 
 backend.start();

@@ -1,4 +1,7 @@
-import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import { pipelineSpecServiceRef } from '@internal/backstage-plugin-lambda-pipeline-node';
 import { LambdaPipelineSpecProcessor } from './processor/LambdaPipelineSpecProcessor';
@@ -18,7 +21,9 @@ export const catalogModuleLambdaPipeline = createBackendModule({
         specs: pipelineSpecServiceRef,
       },
       async init({ logger, processing, specs }) {
-        processing.addProcessor(LambdaPipelineSpecProcessor.create({ specs, logger }));
+        processing.addProcessor(
+          LambdaPipelineSpecProcessor.create({ specs, logger }),
+        );
       },
     });
   },

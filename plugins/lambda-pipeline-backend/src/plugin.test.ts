@@ -12,10 +12,19 @@ describe('lambda-pipeline backend', () => {
   let dir: string;
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-backend-'));
-    fs.writeFileSync(path.join(dir, 'pipeline.yaml'), yaml.stringify(EXAMPLE_PIPELINE_SPEC));
+    fs.writeFileSync(
+      path.join(dir, 'pipeline.yaml'),
+      yaml.stringify(EXAMPLE_PIPELINE_SPEC),
+    );
     fs.writeFileSync(
       path.join(dir, 'broken.yaml'),
-      yaml.stringify({ ...EXAMPLE_PIPELINE_SPEC, spec: { ...EXAMPLE_PIPELINE_SPEC.spec, throughput: { targetEventsPerSecond: 0 } } }),
+      yaml.stringify({
+        ...EXAMPLE_PIPELINE_SPEC,
+        spec: {
+          ...EXAMPLE_PIPELINE_SPEC.spec,
+          throughput: { targetEventsPerSecond: 0 },
+        },
+      }),
     );
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -28,7 +37,10 @@ describe('lambda-pipeline backend', () => {
       namespace: 'default',
       title: `Pipeline ${name}`,
       annotations: {
-        'backstage.io/managed-by-location': `file:${path.join(dir, 'catalog-info.yaml')}`,
+        'backstage.io/managed-by-location': `file:${path.join(
+          dir,
+          'catalog-info.yaml',
+        )}`,
         'lambda-pipelines.io/spec': spec,
       },
     },
@@ -44,7 +56,12 @@ describe('lambda-pipeline backend', () => {
           entities: [
             pipelineEntity('orders', './pipeline.yaml'),
             pipelineEntity('broken', './broken.yaml'),
-            { apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'website' }, spec: {} },
+            {
+              apiVersion: 'backstage.io/v1alpha1',
+              kind: 'Component',
+              metadata: { name: 'website' },
+              spec: {},
+            },
           ],
         }),
       ],
@@ -68,7 +85,9 @@ describe('lambda-pipeline backend', () => {
 
   it('lists only entities that carry a pipeline spec', async () => {
     const { server } = await start();
-    const res = await request(server).get('/api/lambda-pipeline/pipelines').expect(200);
+    const res = await request(server)
+      .get('/api/lambda-pipeline/pipelines')
+      .expect(200);
     expect(res.body.items.map((p: any) => p.entityRef).sort()).toEqual([
       'system:default/broken',
       'system:default/orders',
@@ -82,7 +101,9 @@ describe('lambda-pipeline backend', () => {
 
   it('serves a validated spec with its sizing', async () => {
     const { server } = await start();
-    const res = await request(server).get('/api/lambda-pipeline/pipelines/default/orders/spec').expect(200);
+    const res = await request(server)
+      .get('/api/lambda-pipeline/pipelines/default/orders/spec')
+      .expect(200);
     expect(res.body.spec.spec.throughput.targetEventsPerSecond).toBe(20000);
     expect(res.body.sizing.partitions).toBe(4);
     expect(res.body.sizing.memory.fits).toBe(true);
@@ -90,11 +111,17 @@ describe('lambda-pipeline backend', () => {
 
   it('answers 400 naming the field for an invalid spec and 404 for an unknown pipeline', async () => {
     const { server } = await start();
-    const bad = await request(server).get('/api/lambda-pipeline/pipelines/default/broken/spec').expect(400);
+    const bad = await request(server)
+      .get('/api/lambda-pipeline/pipelines/default/broken/spec')
+      .expect(400);
     expect(bad.body.error.message).toContain(
       'spec.throughput.targetEventsPerSecond: targetEventsPerSecond must be greater than 0',
     );
-    const missing = await request(server).get('/api/lambda-pipeline/pipelines/default/nope/spec').expect(404);
-    expect(missing.body.error.message).toBe('No pipeline entity default/nope in the catalog');
+    const missing = await request(server)
+      .get('/api/lambda-pipeline/pipelines/default/nope/spec')
+      .expect(404);
+    expect(missing.body.error.message).toBe(
+      'No pipeline entity default/nope in the catalog',
+    );
   });
 });

@@ -35,7 +35,10 @@ export async function createRouter(options: {
     const credentials = await httpAuth.credentials(req);
     const { items } = await catalog.getEntities(
       {
-        filter: { [`metadata.annotations.${ANNOTATION_PIPELINE_SPEC}`]: CATALOG_FILTER_EXISTS },
+        filter: {
+          [`metadata.annotations.${ANNOTATION_PIPELINE_SPEC}`]:
+            CATALOG_FILTER_EXISTS,
+        },
         fields: ['kind', 'metadata', 'spec.owner'],
       },
       { credentials },
@@ -61,13 +64,16 @@ export async function createRouter(options: {
         filter: {
           'metadata.namespace': namespace,
           'metadata.name': name,
-          [`metadata.annotations.${ANNOTATION_PIPELINE_SPEC}`]: CATALOG_FILTER_EXISTS,
+          [`metadata.annotations.${ANNOTATION_PIPELINE_SPEC}`]:
+            CATALOG_FILTER_EXISTS,
         },
       },
       { credentials },
     );
     if (items.length === 0) {
-      throw new NotFoundError(`No pipeline entity ${namespace}/${name} in the catalog`);
+      throw new NotFoundError(
+        `No pipeline entity ${namespace}/${name} in the catalog`,
+      );
     }
     const spec = await specs.loadSpec(items[0]);
     const body: PipelineSpecResponse = {

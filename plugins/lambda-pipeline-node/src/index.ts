@@ -7,3 +7,4 @@
  */
 
 export * from './spec/PipelineSpecService';
+export * from './kubernetes/kubeConfig';

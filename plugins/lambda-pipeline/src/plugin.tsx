@@ -24,8 +24,10 @@ const pipelineContent = EntityContentBlueprint.make({
   params: {
     path: '/lambda-pipeline',
     title: 'Lambda pipeline',
-    filter: entity => Boolean(entity.metadata.annotations?.[ANNOTATION_PIPELINE_SPEC]),
-    loader: () => import('./components/PipelineOverview').then(m => <m.PipelineOverview />),
+    filter: entity =>
+      Boolean(entity.metadata.annotations?.[ANNOTATION_PIPELINE_SPEC]),
+    loader: () =>
+      import('./components/PipelineOverview').then(m => <m.PipelineOverview />),
   },
 });
 
@@ -34,7 +36,8 @@ const pipelinesPage = PageBlueprint.make({
     path: '/lambda-pipelines',
     title: 'Pipelines',
     routeRef: rootRouteRef,
-    loader: () => import('./components/PipelinesPage').then(m => <m.PipelinesPage />),
+    loader: () =>
+      import('./components/PipelinesPage').then(m => <m.PipelinesPage />),
   },
 });
 

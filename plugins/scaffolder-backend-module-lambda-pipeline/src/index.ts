@@ -5,4 +5,7 @@
  */
 
 export { scaffolderModuleLambdaPipeline as default } from './module';
-export { createValidateSpecAction, VALIDATE_SPEC_ACTION_ID } from './actions/validateSpec';
+export {
+  createValidateSpecAction,
+  VALIDATE_SPEC_ACTION_ID,
+} from './actions/validateSpec';

@@ -13,8 +13,14 @@ const entity = (annotations: Record<string, string> = {}): Entity => ({
 const location = { type: 'file', target: '/repo/catalog-info.yaml' };
 
 describe('LambdaPipelineSpecProcessor', () => {
-  const specs: jest.Mocked<PipelineSpecService> = { locateSpec: jest.fn(), loadSpec: jest.fn() };
-  const processor = LambdaPipelineSpecProcessor.create({ specs, logger: mockServices.logger.mock() });
+  const specs: jest.Mocked<PipelineSpecService> = {
+    locateSpec: jest.fn(),
+    loadSpec: jest.fn(),
+  };
+  const processor = LambdaPipelineSpecProcessor.create({
+    specs,
+    logger: mockServices.logger.mock(),
+  });
 
   beforeEach(() => jest.resetAllMocks());
 
@@ -29,16 +35,24 @@ describe('LambdaPipelineSpecProcessor', () => {
     specs.loadSpec.mockResolvedValue({} as any);
     const emit = jest.fn();
     const input = entity({ 'lambda-pipelines.io/spec': './pipeline.yaml' });
-    await expect(processor.postProcessEntity(input, location, emit)).resolves.toBe(input);
+    await expect(
+      processor.postProcessEntity(input, location, emit),
+    ).resolves.toBe(input);
     expect(emit).not.toHaveBeenCalled();
   });
 
   it('reports an invalid spec as a processing error naming the entity and field', async () => {
     specs.loadSpec.mockRejectedValue(
-      new InputError('Invalid pipeline spec:\nspec.throughput.targetEventsPerSecond: must be greater than 0'),
+      new InputError(
+        'Invalid pipeline spec:\nspec.throughput.targetEventsPerSecond: must be greater than 0',
+      ),
     );
     const emit = jest.fn();
-    await processor.postProcessEntity(entity({ 'lambda-pipelines.io/spec': './pipeline.yaml' }), location, emit);
+    await processor.postProcessEntity(
+      entity({ 'lambda-pipelines.io/spec': './pipeline.yaml' }),
+      location,
+      emit,
+    );
     expect(emit).toHaveBeenCalledWith({
       type: 'error',
       location,

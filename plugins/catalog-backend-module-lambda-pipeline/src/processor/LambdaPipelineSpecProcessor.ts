@@ -21,7 +21,10 @@ export class LambdaPipelineSpecProcessor implements CatalogProcessor {
     private readonly logger: LoggerService,
   ) {}
 
-  static create(options: { specs: PipelineSpecService; logger: LoggerService }) {
+  static create(options: {
+    specs: PipelineSpecService;
+    logger: LoggerService;
+  }) {
     return new LambdaPipelineSpecProcessor(options.specs, options.logger);
   }
 
@@ -40,7 +43,9 @@ export class LambdaPipelineSpecProcessor implements CatalogProcessor {
     try {
       await this.specs.loadSpec(entity);
     } catch (error) {
-      const message = `${entity.kind}:${entity.metadata.namespace ?? 'default'}/${entity.metadata.name}: ${(error as Error).message}`;
+      const message = `${entity.kind}:${
+        entity.metadata.namespace ?? 'default'
+      }/${entity.metadata.name}: ${(error as Error).message}`;
       this.logger.warn(`Invalid pipeline spec for ${message}`);
       emit(processingResult.generalError(location, message));
     }

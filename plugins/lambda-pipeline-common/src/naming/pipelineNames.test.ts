@@ -30,7 +30,10 @@ describe('pipeline names', () => {
     expect(deadLetterTopicName(spec)).toBe('orders-eu.dlq');
     expect(icebergControlTopicName(spec)).toBe('orders-eu.iceberg-control');
     expect(heartbeatTopicName(spec)).toBe('__debezium-heartbeat.orders-eu');
-    for (const topic of [cdcTopicName(spec, salesItems), heartbeatTopicName(spec)]) {
+    for (const topic of [
+      cdcTopicName(spec, salesItems),
+      heartbeatTopicName(spec),
+    ]) {
       expect(isKafkaTopicName(topic)).toBe(true);
       expect(isDnsSubdomain(kafkaTopicResourceName(topic))).toBe(true);
     }
@@ -55,7 +58,10 @@ describe('pipeline names', () => {
         speed: { clickhouse: { database: 'fresh' } },
         lake: {
           ...EXAMPLE_PIPELINE_SPEC.spec.lake,
-          iceberg: { ...EXAMPLE_PIPELINE_SPEC.spec.lake.iceberg, namespace: 'lake' },
+          iceberg: {
+            ...EXAMPLE_PIPELINE_SPEC.spec.lake.iceberg,
+            namespace: 'lake',
+          },
         },
       },
     });

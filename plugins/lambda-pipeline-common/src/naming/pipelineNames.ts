@@ -43,15 +43,21 @@ export function kafkaTopicResourceName(topic: string): string {
 
 /** Table name used in ClickHouse, Iceberg and (upper-cased) Snowflake. */
 export function datasetTableName(table: SourceTable): string {
-  return table.schema === 'public' ? table.table : `${table.schema}_${table.table}`;
+  return table.schema === 'public'
+    ? table.table
+    : `${table.schema}_${table.table}`;
 }
 
 export function clickhouseDatabase(spec: LambdaPipeline): string {
-  return spec.spec.speed.clickhouse.database ?? toSqlIdentifier(spec.metadata.name);
+  return (
+    spec.spec.speed.clickhouse.database ?? toSqlIdentifier(spec.metadata.name)
+  );
 }
 
 export function icebergNamespace(spec: LambdaPipeline): string {
-  return spec.spec.lake.iceberg.namespace ?? toSqlIdentifier(spec.metadata.name);
+  return (
+    spec.spec.lake.iceberg.namespace ?? toSqlIdentifier(spec.metadata.name)
+  );
 }
 
 export function snowflakeTableName(table: SourceTable): string {

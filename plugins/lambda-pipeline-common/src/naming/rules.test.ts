@@ -43,9 +43,13 @@ describe('naming rules', () => {
     );
     const rewritten = toEntityName('Orders Topic/__debezium-heartbeat.orders');
     expect(isEntityName(rewritten)).toBe(true);
-    expect(rewritten).toMatch(/^orders-topic-debezium-heartbeat\.orders-[0-9a-z]{6}$/);
+    expect(rewritten).toMatch(
+      /^orders-topic-debezium-heartbeat\.orders-[0-9a-z]{6}$/,
+    );
     // Same input, same name: no flapping between catalog refreshes.
-    expect(toEntityName('Orders Topic/__debezium-heartbeat.orders')).toBe(rewritten);
+    expect(toEntityName('Orders Topic/__debezium-heartbeat.orders')).toBe(
+      rewritten,
+    );
   });
 
   it('never lets two different inputs collapse to one name', () => {
@@ -65,7 +69,9 @@ describe('naming rules', () => {
   });
 
   it('derives Kubernetes names and label values', () => {
-    expect(toKubernetesName('orders.public.orders')).toBe('orders.public.orders');
+    expect(toKubernetesName('orders.public.orders')).toBe(
+      'orders.public.orders',
+    );
     expect(toKubernetesName('__debezium-heartbeat.orders')).toMatch(
       /^debezium-heartbeat\.orders-[0-9a-z]{6}$/,
     );

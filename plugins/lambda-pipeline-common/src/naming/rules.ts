@@ -10,7 +10,8 @@ import { shortHash } from './hash';
 export const MAX_PIPELINE_NAME_LENGTH = 40;
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_SUBDOMAIN =
+  /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const ENTITY_NAME = /^[a-zA-Z0-9]+([-_.][a-zA-Z0-9]+)*$/;
 const KAFKA_TOPIC = /^[a-zA-Z0-9._-]+$/;
@@ -102,7 +103,9 @@ export function toEntityName(raw: string): string {
   return fitName(raw, {
     lowercase: true,
     clean: v =>
-      trimSeparators(v.replace(/[^a-z0-9._-]+/g, '-').replace(/[-_.]{2,}/g, '-')),
+      trimSeparators(
+        v.replace(/[^a-z0-9._-]+/g, '-').replace(/[-_.]{2,}/g, '-'),
+      ),
     maxLength: 63,
   });
 }

@@ -9,13 +9,13 @@ import {
 } from './sizing';
 
 const inputWith = (targetEventsPerSecond: number, memoryBudget: string) => ({
-    ...EXAMPLE_PIPELINE_SPEC,
-    spec: {
-      ...EXAMPLE_PIPELINE_SPEC.spec,
-      throughput: { targetEventsPerSecond },
-      resources: { memoryBudget },
-    },
-  });
+  ...EXAMPLE_PIPELINE_SPEC,
+  spec: {
+    ...EXAMPLE_PIPELINE_SPEC.spec,
+    throughput: { targetEventsPerSecond },
+    resources: { memoryBudget },
+  },
+});
 
 const withTarget = (targetEventsPerSecond: number, memoryBudget = '64Gi') =>
   parsePipelineSpec(inputWith(targetEventsPerSecond, memoryBudget));
@@ -47,7 +47,9 @@ describe('sizing', () => {
   });
 
   it('sizes micro-batches for twice the target per trigger', () => {
-    expect(pipelineSizing(withTarget(20_000)).maxOffsetsPerTrigger).toBe(200_000);
+    expect(pipelineSizing(withTarget(20_000)).maxOffsetsPerTrigger).toBe(
+      200_000,
+    );
   });
 
   it('adds up the memory table and checks it against the budget', () => {
@@ -59,7 +61,9 @@ describe('sizing', () => {
     expect(plan.peakLimitMiB).toBe(plan.steadyLimitMiB + plan.burstLimitMiB);
     expect(plan.fits).toBe(true);
     expect(plan.headroomMiB).toBe(16384 - plan.peakLimitMiB);
-    plan.components.forEach(c => expect(c.requestMiB).toBeLessThanOrEqual(c.limitMiB));
+    plan.components.forEach(c =>
+      expect(c.requestMiB).toBeLessThanOrEqual(c.limitMiB),
+    );
     // Spark pods need at least 384 MiB of overhead on top of the JVM heap.
     plan.components
       .filter(c => c.id.includes('executor') || c.id.includes('driver'))

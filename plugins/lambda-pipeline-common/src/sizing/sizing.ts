@@ -85,7 +85,10 @@ const c = (
 });
 
 export function speedExecutorsFor(targetEventsPerSecond: number): number {
-  return Math.max(1, Math.ceil(targetEventsPerSecond / EVENTS_PER_SPEED_EXECUTOR));
+  return Math.max(
+    1,
+    Math.ceil(targetEventsPerSecond / EVENTS_PER_SPEED_EXECUTOR),
+  );
 }
 
 export function partitionsFor(targetEventsPerSecond: number): number {
@@ -96,28 +99,134 @@ export function partitionsFor(targetEventsPerSecond: number): number {
 }
 
 /** Every container the deployment runs, with its memory and CPU reservations. */
-export function componentSizing(targetEventsPerSecond: number): ComponentSizing[] {
+export function componentSizing(
+  targetEventsPerSecond: number,
+): ComponentSizing[] {
   const executors = speedExecutorsFor(targetEventsPerSecond);
   return [
-    c('kind-control-plane', 'kind control plane (API server, etcd, CoreDNS, local-path)', 'platform', 1229, 1229, 500, { rendered: false }),
-    c('local-registry', 'Local image registry (beside kind)', 'platform', 64, 64, 50, { rendered: false }),
-    c('strimzi-operator', 'Strimzi cluster operator', 'platform', 384, 410, 100),
+    c(
+      'kind-control-plane',
+      'kind control plane (API server, etcd, CoreDNS, local-path)',
+      'platform',
+      1229,
+      1229,
+      500,
+      { rendered: false },
+    ),
+    c(
+      'local-registry',
+      'Local image registry (beside kind)',
+      'platform',
+      64,
+      64,
+      50,
+      { rendered: false },
+    ),
+    c(
+      'strimzi-operator',
+      'Strimzi cluster operator',
+      'platform',
+      384,
+      410,
+      100,
+    ),
     c('sealed-secrets', 'Sealed secrets controller', 'platform', 96, 128, 50),
     c('spark-operator', 'Spark operator', 'platform', 384, 512, 100),
-    c('postgres', 'PostgreSQL (source OLTP, logical WAL)', 'ingest', 768, 819, 250),
+    c(
+      'postgres',
+      'PostgreSQL (source OLTP, logical WAL)',
+      'ingest',
+      768,
+      819,
+      250,
+    ),
     c('kafka', 'Kafka broker + KRaft controller', 'ingest', 1280, 1331, 500),
-    c('kafka-connect', 'Kafka Connect (Debezium + lake sink)', 'ingest', 1280, 1331, 500),
-    c('speed-driver', 'Speed job driver (Spark Structured Streaming)', 'speed', 1024, 1024, 500),
-    c('speed-executor', 'Speed job executor', 'speed', 1024, 1024, SPARK_EXECUTOR_CORES * 500, { replicas: executors }),
-    c('clickhouse', 'ClickHouse (speed-layer serving)', 'serving', 1536, 1536, 500),
-    c('airflow-api-server', 'Airflow API server', 'orchestration', 640, 768, 100),
+    c(
+      'kafka-connect',
+      'Kafka Connect (Debezium + lake sink)',
+      'ingest',
+      1280,
+      1331,
+      500,
+    ),
+    c(
+      'speed-driver',
+      'Speed job driver (Spark Structured Streaming)',
+      'speed',
+      1024,
+      1024,
+      500,
+    ),
+    c(
+      'speed-executor',
+      'Speed job executor',
+      'speed',
+      1024,
+      1024,
+      SPARK_EXECUTOR_CORES * 500,
+      { replicas: executors },
+    ),
+    c(
+      'clickhouse',
+      'ClickHouse (speed-layer serving)',
+      'serving',
+      1536,
+      1536,
+      500,
+    ),
+    c(
+      'airflow-api-server',
+      'Airflow API server',
+      'orchestration',
+      640,
+      768,
+      100,
+    ),
     c('airflow-scheduler', 'Airflow scheduler', 'orchestration', 448, 512, 100),
-    c('airflow-dag-processor', 'Airflow DAG processor + git-sync', 'orchestration', 320, 384, 100),
+    c(
+      'airflow-dag-processor',
+      'Airflow DAG processor + git-sync',
+      'orchestration',
+      320,
+      384,
+      100,
+    ),
     c('airflow-triggerer', 'Airflow triggerer', 'orchestration', 192, 256, 50),
-    c('prometheus', 'Prometheus (metrics and alert rules)', 'observability', 448, 512, 100),
-    c('batch-driver', 'Batch job driver (Spark, during a run)', 'batch', 1024, 1024, 500, { phase: 'burst' }),
-    c('batch-executor', 'Batch job executor (during a run)', 'batch', 1024, 1024, SPARK_EXECUTOR_CORES * 500, { phase: 'burst' }),
-    c('airflow-task', 'Airflow task pod (KubernetesExecutor, during a run)', 'orchestration', 448, 512, 100, { phase: 'burst' }),
+    c(
+      'prometheus',
+      'Prometheus (metrics and alert rules)',
+      'observability',
+      448,
+      512,
+      100,
+    ),
+    c(
+      'batch-driver',
+      'Batch job driver (Spark, during a run)',
+      'batch',
+      1024,
+      1024,
+      500,
+      { phase: 'burst' },
+    ),
+    c(
+      'batch-executor',
+      'Batch job executor (during a run)',
+      'batch',
+      1024,
+      1024,
+      SPARK_EXECUTOR_CORES * 500,
+      { phase: 'burst' },
+    ),
+    c(
+      'airflow-task',
+      'Airflow task pod (KubernetesExecutor, during a run)',
+      'orchestration',
+      448,
+      512,
+      100,
+      { phase: 'burst' },
+    ),
   ];
 }
 
@@ -129,12 +238,18 @@ export function memoryPlan(spec: LambdaPipeline): MemoryPlan {
   );
 }
 
-export function memoryPlanFor(targetEventsPerSecond: number, budgetMiB: number): MemoryPlan {
+export function memoryPlanFor(
+  targetEventsPerSecond: number,
+  budgetMiB: number,
+): MemoryPlan {
   const components = componentSizing(targetEventsPerSecond);
   const sum = (phase: ComponentSizing['phase']) =>
     components
       .filter(component => component.phase === phase)
-      .reduce((total, component) => total + component.limitMiB * component.replicas, 0);
+      .reduce(
+        (total, component) => total + component.limitMiB * component.replicas,
+        0,
+      );
   const steadyLimitMiB = sum('steady');
   const burstLimitMiB = sum('burst');
   const peakLimitMiB = steadyLimitMiB + burstLimitMiB;

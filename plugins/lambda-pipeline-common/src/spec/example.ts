@@ -10,9 +10,10 @@ export const EXAMPLE_PIPELINE_SPEC: LambdaPipelineInput = {
   metadata: {
     name: 'orders',
     title: 'Orders',
-    description: 'Order changes from the shop database, fresh in ClickHouse and complete in Snowflake.',
+    description:
+      'Order changes from the shop database, fresh in ClickHouse and complete in Snowflake.',
     owner: 'group:default/data-platform',
-    system: 'system:default/commerce',
+    system: 'system:default/orders',
   },
   spec: {
     environment: { name: 'dev', profile: 'local' },
@@ -39,8 +40,17 @@ export const EXAMPLE_PIPELINE_SPEC: LambdaPipelineInput = {
       },
     },
     lake: {
-      s3: { bucket: 'orders-lake', region: 'eu-west-1', kmsKeyId: 'alias/orders-lake' },
-      iceberg: { catalog: { type: 'jdbc', uri: 'jdbc:postgresql://postgres:5432/iceberg_catalog' } },
+      s3: {
+        bucket: 'orders-lake',
+        region: 'eu-west-1',
+        kmsKeyId: 'alias/orders-lake',
+      },
+      iceberg: {
+        catalog: {
+          type: 'jdbc',
+          uri: 'jdbc:postgresql://postgres:5432/iceberg_catalog',
+        },
+      },
     },
     snowflake: {
       account: 'myorg-myaccount',

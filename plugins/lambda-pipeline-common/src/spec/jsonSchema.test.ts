@@ -2,7 +2,10 @@ import fs from 'fs';
 import path from 'path';
 import { pipelineSpecJsonSchema } from './jsonSchema';
 
-const published = path.resolve(__dirname, '../../schema/lambda-pipeline.schema.json');
+const published = path.resolve(
+  __dirname,
+  '../../schema/lambda-pipeline.schema.json',
+);
 
 describe('pipelineSpecJsonSchema', () => {
   const schema = pipelineSpecJsonSchema() as any;
@@ -13,10 +16,18 @@ describe('pipelineSpecJsonSchema', () => {
     expect(schema.additionalProperties).toBe(false);
     const spec = schema.properties.spec;
     expect(spec.required).toEqual(
-      expect.arrayContaining(['source', 'lake', 'snowflake', 'dags', 'secrets']),
+      expect.arrayContaining([
+        'source',
+        'lake',
+        'snowflake',
+        'dags',
+        'secrets',
+      ]),
     );
     expect(spec.required).not.toContain('throughput');
-    expect(spec.properties.throughput.properties.targetEventsPerSecond.default).toBe(20000);
+    expect(
+      spec.properties.throughput.properties.targetEventsPerSecond.default,
+    ).toBe(20000);
     expect(spec.properties.secrets.properties.snowflake.type).toBe('string');
   });
 

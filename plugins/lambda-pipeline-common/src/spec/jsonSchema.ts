@@ -9,7 +9,10 @@ import { pipelineSpecSchema } from './schema';
  */
 export function pipelineSpecJsonSchema(): Record<string, unknown> {
   return {
-    ...z.toJSONSchema(pipelineSpecSchema, { io: 'input', unrepresentable: 'any' }),
+    ...z.toJSONSchema(pipelineSpecSchema, {
+      io: 'input',
+      unrepresentable: 'any',
+    }),
     $id: 'https://lambda-pipelines.io/schemas/lambda-pipeline.v1alpha1.json',
     title: 'LambdaPipeline',
     description:

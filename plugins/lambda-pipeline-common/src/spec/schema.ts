@@ -69,7 +69,8 @@ const positiveInt = (what: string, max: number) =>
     .min(1, `${what} must be at least 1`)
     .max(max, `${what} must be at most ${max}`);
 
-const ENTITY_REF = /^([a-z][a-z0-9]*:)?([a-z0-9][-a-z0-9_.]*\/)?[a-zA-Z0-9][-a-zA-Z0-9_.]*$/i;
+const ENTITY_REF =
+  /^([a-z][a-z0-9]*:)?([a-z0-9][-a-z0-9_.]*\/)?[a-zA-Z0-9][-a-zA-Z0-9_.]*$/i;
 
 const entityRef = (what: string, defaultKind: string) =>
   z
@@ -99,7 +100,10 @@ export const sourceTableSchema = z.strictObject({
   table: sqlIdentifier('PostgreSQL table name'),
   columns: z
     .array(columnSchema)
-    .min(1, 'declare the table columns (name and type) so every layer can create its tables'),
+    .min(
+      1,
+      'declare the table columns (name and type) so every layer can create its tables',
+    ),
   primaryKey: z
     .array(z.string(), {
       error: issue =>
@@ -133,7 +137,9 @@ const icebergCatalogSchema = z.discriminatedUnion(
     }),
     z.strictObject({
       type: z.literal('rest'),
-      uri: z.url({ error: 'must be the http(s) URL of the Iceberg REST catalog' }),
+      uri: z.url({
+        error: 'must be the http(s) URL of the Iceberg REST catalog',
+      }),
       warehouse: z.string().min(1).optional(),
     }),
     z.strictObject({
@@ -209,7 +215,10 @@ export const pipelineSpecSchema = z.strictObject({
         tables: z
           .array(sourceTableSchema)
           .min(1, 'add at least one source table')
-          .max(50, 'at most 50 source tables per pipeline; split larger sources into several pipelines'),
+          .max(
+            50,
+            'at most 50 source tables per pipeline; split larger sources into several pipelines',
+          ),
       }),
     }),
 
@@ -234,7 +243,10 @@ export const pipelineSpecSchema = z.strictObject({
             database: sqlIdentifier('ClickHouse database name').optional(),
           })
           .prefault({}),
-        triggerIntervalSeconds: positiveInt('triggerIntervalSeconds', 300).default(5),
+        triggerIntervalSeconds: positiveInt(
+          'triggerIntervalSeconds',
+          300,
+        ).default(5),
       })
       .prefault({}),
 
@@ -254,7 +266,10 @@ export const pipelineSpecSchema = z.strictObject({
           ),
         region: z
           .string()
-          .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as 'eu-west-1'"),
+          .regex(
+            /^[a-z]{2}(-gov)?-[a-z]+-\d$/,
+            "must be an AWS region such as 'eu-west-1'",
+          ),
         kmsKeyId: z
           .string()
           .regex(
@@ -270,7 +285,10 @@ export const pipelineSpecSchema = z.strictObject({
         catalog: icebergCatalogSchema,
         /** Defaults to the pipeline name with '_' for '-'. */
         namespace: sqlIdentifier('Iceberg namespace').optional(),
-        commitIntervalSeconds: positiveInt('commitIntervalSeconds', 3600).default(60),
+        commitIntervalSeconds: positiveInt(
+          'commitIntervalSeconds',
+          3600,
+        ).default(60),
       }),
     }),
 
@@ -328,13 +346,17 @@ export const pipelineSpecSchema = z.strictObject({
     dags: z.strictObject({
       repoUrl: z
         .string()
-        .min(1, 'repoUrl is required: the Git repository that holds the DAGs and the dbt project')
+        .min(
+          1,
+          'repoUrl is required: the Git repository that holds the DAGs and the dbt project',
+        )
         .refine(
           value => !urlHasCredentials(value),
           'repoUrl must not contain credentials; put them in the git-sync Secret named in secrets.gitSync',
         )
         .refine(
-          value => /^(https?:\/\/|ssh:\/\/|git@[^:]+:|file:\/\/)\S+$/.test(value),
+          value =>
+            /^(https?:\/\/|ssh:\/\/|git@[^:]+:|file:\/\/)\S+$/.test(value),
           'repoUrl must be an https://, ssh://, git@host:path or file:// Git URL',
         ),
       branch: z.string().min(1).default('main'),
@@ -362,6 +384,8 @@ export const pipelineSpecSchema = z.strictObject({
 export type LambdaPipelineInput = z.input<typeof pipelineSpecSchema>;
 /** A validated pipeline spec with every default filled in. */
 export type LambdaPipeline = z.output<typeof pipelineSpecSchema>;
-export type SourceTable = LambdaPipeline['spec']['source']['postgres']['tables'][number];
+export type SourceTable =
+  LambdaPipeline['spec']['source']['postgres']['tables'][number];
 export type SourceColumn = SourceTable['columns'][number];
-export type IcebergCatalog = LambdaPipeline['spec']['lake']['iceberg']['catalog'];
+export type IcebergCatalog =
+  LambdaPipeline['spec']['lake']['iceberg']['catalog'];

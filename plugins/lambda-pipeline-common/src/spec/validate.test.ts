@@ -44,31 +44,39 @@ describe('validatePipelineSpec', () => {
   });
 
   it('rejects names that are not DNS-safe and suggests one', () => {
-    expect(problemsOf(specWith(s => (s.metadata.name = 'Orders_Pipeline')))).toEqual([
+    expect(
+      problemsOf(specWith(s => (s.metadata.name = 'Orders_Pipeline'))),
+    ).toEqual([
       "metadata.name: 'Orders_Pipeline' is not DNS-safe pipeline name: use lowercase letters, digits and '-', start with a letter, end with a letter or digit, at most 40 characters (for example 'orders-pipeline')".replace(
         'is not DNS-safe',
         'is not a DNS-safe',
       ),
     ]);
-    expect(problemsOf(specWith(s => (s.metadata.name = 'a'.repeat(41))))[0]).toMatch(
-      /^metadata\.name: .* at most 40 characters/,
-    );
+    expect(
+      problemsOf(specWith(s => (s.metadata.name = 'a'.repeat(41))))[0],
+    ).toMatch(/^metadata\.name: .* at most 40 characters/);
     expect(problemsOf(specWith(s => (s.metadata.name = '9lives')))[0]).toMatch(
       /^metadata\.name: '9lives' is not a DNS-safe/,
     );
     expect(
       problemsOf(specWith(s => (s.spec.environment.namespace = 'Data_NS')))[0],
-    ).toMatch(/^spec\.environment\.namespace: 'Data_NS' is not a DNS-safe Kubernetes namespace/);
+    ).toMatch(
+      /^spec\.environment\.namespace: 'Data_NS' is not a DNS-safe Kubernetes namespace/,
+    );
   });
 
   it('rejects a source table without a primary key', () => {
     expect(
-      problemsOf(specWith(s => delete s.spec.source.postgres.tables[0].primaryKey)),
+      problemsOf(
+        specWith(s => delete s.spec.source.postgres.tables[0].primaryKey),
+      ),
     ).toEqual([
       'spec.source.postgres.tables[0].primaryKey: every source table needs a primary key: Debezium uses it as the Kafka message key and both layers deduplicate by it',
     ]);
     expect(
-      problemsOf(specWith(s => (s.spec.source.postgres.tables[0].primaryKey = []))),
+      problemsOf(
+        specWith(s => (s.spec.source.postgres.tables[0].primaryKey = [])),
+      ),
     ).toEqual([
       'spec.source.postgres.tables[0].primaryKey: every source table needs a primary key: Debezium uses it as the Kafka message key and both layers deduplicate by it',
     ]);
@@ -77,18 +85,28 @@ describe('validatePipelineSpec', () => {
   it('rejects a zero or negative throughput target', () => {
     for (const target of [0, -5]) {
       expect(
-        problemsOf(specWith(s => (s.spec.throughput = { targetEventsPerSecond: target }))),
+        problemsOf(
+          specWith(
+            s => (s.spec.throughput = { targetEventsPerSecond: target }),
+          ),
+        ),
       ).toEqual([
         'spec.throughput.targetEventsPerSecond: targetEventsPerSecond must be greater than 0; the default target is 20000 events/s',
       ]);
     }
     expect(
-      problemsOf(specWith(s => (s.spec.throughput = { targetEventsPerSecond: 1.5 }))),
-    ).toEqual(['spec.throughput.targetEventsPerSecond: targetEventsPerSecond must be a whole number']);
+      problemsOf(
+        specWith(s => (s.spec.throughput = { targetEventsPerSecond: 1.5 })),
+      ),
+    ).toEqual([
+      'spec.throughput.targetEventsPerSecond: targetEventsPerSecond must be a whole number',
+    ]);
   });
 
   it('rejects a memory budget below what the stack needs, naming the amount over', () => {
-    const [problem] = problemsOf(specWith(s => (s.spec.resources = { memoryBudget: '8Gi' })));
+    const [problem] = problemsOf(
+      specWith(s => (s.spec.resources = { memoryBudget: '8Gi' })),
+    );
     expect(problem).toMatch(
       /^spec\.resources\.memoryBudget: 8Gi is below the 14\.\d GiB this pipeline needs \(11\.\d GiB steady \+ 2\.5 GiB while a batch run is active\), 6\.\d GiB over; the largest parts are /,
     );
@@ -105,7 +123,8 @@ describe('validatePipelineSpec', () => {
   });
 
   it('rejects a secret value where a Secret name is expected, without echoing it', () => {
-    const pem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
+    const pem =
+      '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
     const awsKey = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
     const problems = problemsOf(
       specWith(s => {
@@ -132,7 +151,13 @@ describe('validatePipelineSpec', () => {
       "spec.snowflake: unknown field 'password'; check the spelling (credentials never go in the spec, only Secret names under spec.secrets)",
     ]);
     expect(
-      problemsOf(specWith(s => (s.spec.dags.repoUrl = 'https://bot:ghp_abc@git.example.com/dags.git'))),
+      problemsOf(
+        specWith(
+          s =>
+            (s.spec.dags.repoUrl =
+              'https://bot:ghp_abc@git.example.com/dags.git'),
+        ),
+      ),
     ).toEqual([
       'spec.dags.repoUrl: repoUrl must not contain credentials; put them in the git-sync Secret named in secrets.gitSync',
     ]);
@@ -165,8 +190,12 @@ describe('validatePipelineSpec', () => {
         table.columns[3].type = 'numeric(40,2)';
       }),
     );
-    expect(problems[0]).toMatch(/^spec\.source\.postgres\.tables\[0\]\.columns\[0\]\.type: unsupported type 'money'; use one of smallint, integer/);
-    expect(problems[1]).toMatch(/^spec\.source\.postgres\.tables\[0\]\.columns\[1\]\.name: 'Customer ID' is not a valid column name/);
+    expect(problems[0]).toMatch(
+      /^spec\.source\.postgres\.tables\[0\]\.columns\[0\]\.type: unsupported type 'money'; use one of smallint, integer/,
+    );
+    expect(problems[1]).toMatch(
+      /^spec\.source\.postgres\.tables\[0\]\.columns\[1\]\.name: 'Customer ID' is not a valid column name/,
+    );
     expect(problems[2]).toBe(
       "spec.source.postgres.tables[0].columns[3].type: numeric precision must be 1..38 (Snowflake's limit), got 40",
     );
@@ -177,8 +206,16 @@ describe('validatePipelineSpec', () => {
       specWith(s => {
         const [orders] = s.spec.source.postgres.tables;
         s.spec.source.postgres.tables.push(structuredClone(orders));
-        s.spec.source.postgres.tables.push({ ...structuredClone(orders), schema: 'sales', table: 'x' });
-        s.spec.source.postgres.tables.push({ ...structuredClone(orders), schema: 'public', table: 'sales_x' });
+        s.spec.source.postgres.tables.push({
+          ...structuredClone(orders),
+          schema: 'sales',
+          table: 'x',
+        });
+        s.spec.source.postgres.tables.push({
+          ...structuredClone(orders),
+          schema: 'public',
+          table: 'sales_x',
+        });
       }),
     );
     expect(problems).toEqual([
@@ -206,9 +243,9 @@ describe('validatePipelineSpec', () => {
 
   it('rejects something that is not a pipeline spec at all', () => {
     expect(problemsOf('orders')).toEqual([': must be a mapping, got text']);
-    expect(problemsOf(specWith(s => (s.spec.source.postgres.tables = 'orders')))).toEqual([
-      'spec.source.postgres.tables: must be a list, got text',
-    ]);
+    expect(
+      problemsOf(specWith(s => (s.spec.source.postgres.tables = 'orders'))),
+    ).toEqual(['spec.source.postgres.tables: must be a list, got text']);
     expect(problemsOf({ apiVersion: 'v1', kind: 'Pod' })).toEqual(
       expect.arrayContaining([
         "apiVersion: apiVersion must be 'lambda-pipelines.io/v1alpha1'",
@@ -233,13 +270,18 @@ describe('parsePipelineSpec', () => {
   });
 
   it('returns the spec with defaults', () => {
-    expect(parsePipelineSpec(EXAMPLE_PIPELINE_SPEC).metadata.name).toBe('orders');
+    expect(parsePipelineSpec(EXAMPLE_PIPELINE_SPEC).metadata.name).toBe(
+      'orders',
+    );
   });
 
   it('formats problems one per line', () => {
-    expect(formatSpecProblems([{ path: '', message: 'x' }, { path: 'a.b', message: 'y' }])).toBe(
-      '(spec): x\na.b: y',
-    );
+    expect(
+      formatSpecProblems([
+        { path: '', message: 'x' },
+        { path: 'a.b', message: 'y' },
+      ]),
+    ).toBe('(spec): x\na.b: y');
   });
 });
 

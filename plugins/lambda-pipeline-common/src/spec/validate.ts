@@ -4,12 +4,13 @@ import { clickhouseDatabase, datasetTableName } from '../naming/pipelineNames';
 import { formatMiB } from '../sizing/quantity';
 import { parseMemoryMiB } from '../sizing/quantity';
 import { memoryPlanFor } from '../sizing/sizing';
+import { isExactNumericType, isKeyableType, isTimestampType } from './columns';
 import {
-  isExactNumericType,
-  isKeyableType,
-  isTimestampType,
-} from './columns';
-import { LambdaPipeline, pipelineSpecSchema, throughputSchema, resourcesSchema } from './schema';
+  LambdaPipeline,
+  pipelineSpecSchema,
+  throughputSchema,
+  resourcesSchema,
+} from './schema';
 
 /** One problem with a spec: where (`spec.kafka.partitions`) and what to do. */
 export interface SpecProblem {
@@ -41,8 +42,12 @@ const TYPE_WORDS: Record<string, string> = {
 
 const describeType = (type: string) => TYPE_WORDS[type] ?? type;
 
-const describeValue = (value: unknown) =>
-  Array.isArray(value) ? 'a list' : value === null ? 'null' : describeType(typeof value);
+function describeValue(value: unknown): string {
+  if (Array.isArray(value)) {
+    return 'a list';
+  }
+  return value === null ? 'null' : describeType(typeof value);
+}
 
 function fromZod(issues: z.core.$ZodIssue[]): SpecProblem[] {
   return issues.map(issue => {
@@ -51,17 +56,24 @@ function fromZod(issues: z.core.$ZodIssue[]): SpecProblem[] {
         path: formatPath(issue.path),
         message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys
           .map(key => `'${key}'`)
-          .join(', ')}; check the spelling (credentials never go in the spec, only Secret names under spec.secrets)`,
+          .join(
+            ', ',
+          )}; check the spelling (credentials never go in the spec, only Secret names under spec.secrets)`,
       };
     }
-    if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {
+    if (
+      issue.code === 'invalid_type' &&
+      issue.message.startsWith('Invalid input')
+    ) {
       // Zod's default wording; say it the way the rest of our messages do.
       return {
         path: formatPath(issue.path),
         message:
           issue.input === undefined
             ? 'is required'
-            : `must be ${describeType(issue.expected)}, got ${describeValue(issue.input)}`,
+            : `must be ${describeType(issue.expected)}, got ${describeValue(
+                issue.input,
+              )}`,
       };
     }
     return { path: formatPath(issue.path), message: issue.message };
@@ -69,20 +81,39 @@ function fromZod(issues: z.core.$ZodIssue[]): SpecProblem[] {
 }
 
 /** The memory budget must hold every container's limit at the busiest time. */
-function memoryProblems(targetEventsPerSecond: number, memoryBudget: string): SpecProblem[] {
-  const plan = memoryPlanFor(targetEventsPerSecond, parseMemoryMiB(memoryBudget));
+function memoryProblems(
+  targetEventsPerSecond: number,
+  memoryBudget: string,
+): SpecProblem[] {
+  const plan = memoryPlanFor(
+    targetEventsPerSecond,
+    parseMemoryMiB(memoryBudget),
+  );
   if (plan.fits) {
     return [];
   }
   const largest = [...plan.components]
     .sort((a, b) => b.limitMiB * b.replicas - a.limitMiB * a.replicas)
     .slice(0, 4)
-    .map(component => `${component.title} ${formatMiB(component.limitMiB * component.replicas)}`)
+    .map(
+      component =>
+        `${component.title} ${formatMiB(
+          component.limitMiB * component.replicas,
+        )}`,
+    )
     .join(', ');
   return [
     {
       path: 'spec.resources.memoryBudget',
-      message: `${memoryBudget} is below the ${formatMiB(plan.peakLimitMiB)} this pipeline needs (${formatMiB(plan.steadyLimitMiB)} steady + ${formatMiB(plan.burstLimitMiB)} while a batch run is active), ${formatMiB(-plan.headroomMiB)} over; the largest parts are ${largest}. Give Docker Desktop more memory and raise the budget, or lower the throughput target`,
+      message: `${memoryBudget} is below the ${formatMiB(
+        plan.peakLimitMiB,
+      )} this pipeline needs (${formatMiB(
+        plan.steadyLimitMiB,
+      )} steady + ${formatMiB(
+        plan.burstLimitMiB,
+      )} while a batch run is active), ${formatMiB(
+        -plan.headroomMiB,
+      )} over; the largest parts are ${largest}. Give Docker Desktop more memory and raise the budget, or lower the throughput target`,
     },
   ];
 }
@@ -92,13 +123,20 @@ function memoryProblems(targetEventsPerSecond: number, memoryBudget: string): Sp
  * if its own inputs are valid, so a user learns about both at once.
  */
 function memoryProblemsOfInvalidSpec(input: unknown): SpecProblem[] {
-  const spec = (input as { spec?: { throughput?: unknown; resources?: unknown } } | undefined)?.spec;
+  const spec = (
+    input as
+      | { spec?: { throughput?: unknown; resources?: unknown } }
+      | undefined
+  )?.spec;
   const throughput = throughputSchema.safeParse(spec?.throughput);
   const resources = resourcesSchema.safeParse(spec?.resources);
   if (!throughput.success || !resources.success) {
     return [];
   }
-  return memoryProblems(throughput.data.targetEventsPerSecond, resources.data.memoryBudget);
+  return memoryProblems(
+    throughput.data.targetEventsPerSecond,
+    resources.data.memoryBudget,
+  );
 }
 
 /** Rules that span several fields; run only on a spec whose shape is valid. */
@@ -115,11 +153,18 @@ function crossFieldProblems(spec: LambdaPipeline): SpecProblem[] {
     const qualified = `${table.schema}.${table.table}`;
     const dataset = datasetTableName(table);
     if (seenSource.has(qualified)) {
-      problems.push({ path: `${at}.table`, message: `${qualified} is listed twice (also at tables[${seenSource.get(qualified)}])` });
+      problems.push({
+        path: `${at}.table`,
+        message: `${qualified} is listed twice (also at tables[${seenSource.get(
+          qualified,
+        )}])`,
+      });
     } else if (seenDataset.has(dataset)) {
       problems.push({
         path: `${at}.table`,
-        message: `${qualified} and tables[${seenDataset.get(dataset)}] both map to the table name '${dataset}' in ClickHouse, Iceberg and Snowflake; rename one of them`,
+        message: `${qualified} and tables[${seenDataset.get(
+          dataset,
+        )}] both map to the table name '${dataset}' in ClickHouse, Iceberg and Snowflake; rename one of them`,
       });
     }
     seenSource.set(qualified, index);
@@ -128,7 +173,10 @@ function crossFieldProblems(spec: LambdaPipeline): SpecProblem[] {
     const names = new Set<string>();
     table.columns.forEach((column, columnIndex) => {
       if (names.has(column.name)) {
-        problems.push({ path: `${at}.columns[${columnIndex}].name`, message: `column '${column.name}' is declared twice` });
+        problems.push({
+          path: `${at}.columns[${columnIndex}].name`,
+          message: `column '${column.name}' is declared twice`,
+        });
       }
       names.add(column.name);
     });
@@ -136,38 +184,70 @@ function crossFieldProblems(spec: LambdaPipeline): SpecProblem[] {
     table.primaryKey.forEach((key, keyIndex) => {
       const column = columns.get(key);
       if (!column) {
-        problems.push({ path: `${at}.primaryKey[${keyIndex}]`, message: `primary key column '${key}' is not among the declared columns of ${qualified}` });
+        problems.push({
+          path: `${at}.primaryKey[${keyIndex}]`,
+          message: `primary key column '${key}' is not among the declared columns of ${qualified}`,
+        });
       } else if (!isKeyableType(column.type)) {
-        problems.push({ path: `${at}.primaryKey[${keyIndex}]`, message: `'${key}' is ${column.type}, which cannot be a key carried through every layer; use an integer, numeric, text, uuid, date or timestamp column` });
+        problems.push({
+          path: `${at}.primaryKey[${keyIndex}]`,
+          message: `'${key}' is ${column.type}, which cannot be a key carried through every layer; use an integer, numeric, text, uuid, date or timestamp column`,
+        });
       }
     });
     if (new Set(table.primaryKey).size !== table.primaryKey.length) {
-      problems.push({ path: `${at}.primaryKey`, message: 'lists a column more than once' });
+      problems.push({
+        path: `${at}.primaryKey`,
+        message: 'lists a column more than once',
+      });
     }
 
     const eventTime = columns.get(table.eventTimeColumn);
     if (!eventTime) {
-      problems.push({ path: `${at}.eventTimeColumn`, message: `'${table.eventTimeColumn}' is not among the declared columns of ${qualified}` });
+      problems.push({
+        path: `${at}.eventTimeColumn`,
+        message: `'${table.eventTimeColumn}' is not among the declared columns of ${qualified}`,
+      });
     } else if (!isTimestampType(eventTime.type)) {
-      problems.push({ path: `${at}.eventTimeColumn`, message: `'${table.eventTimeColumn}' is ${eventTime.type}; the event-time column must be a timestamp or timestamptz` });
+      problems.push({
+        path: `${at}.eventTimeColumn`,
+        message: `'${table.eventTimeColumn}' is ${eventTime.type}; the event-time column must be a timestamp or timestamptz`,
+      });
     }
 
     table.measures.forEach((measure, measureIndex) => {
       const column = columns.get(measure);
       if (!column) {
-        problems.push({ path: `${at}.measures[${measureIndex}]`, message: `measure column '${measure}' is not among the declared columns of ${qualified}` });
+        problems.push({
+          path: `${at}.measures[${measureIndex}]`,
+          message: `measure column '${measure}' is not among the declared columns of ${qualified}`,
+        });
       } else if (!isExactNumericType(column.type)) {
-        problems.push({ path: `${at}.measures[${measureIndex}]`, message: `'${measure}' is ${column.type}; measures must be exact numbers (smallint, integer, bigint or numeric(p,s)) so the speed and batch layers can compare exact sums` });
+        problems.push({
+          path: `${at}.measures[${measureIndex}]`,
+          message: `'${measure}' is ${column.type}; measures must be exact numbers (smallint, integer, bigint or numeric(p,s)) so the speed and batch layers can compare exact sums`,
+        });
       }
     });
   });
 
-  if (clickhouseDatabase(spec) === 'system' || clickhouseDatabase(spec) === 'default') {
-    problems.push({ path: 'spec.speed.clickhouse.database', message: `'${clickhouseDatabase(spec)}' is reserved in ClickHouse; choose a database for this pipeline` });
+  if (
+    clickhouseDatabase(spec) === 'system' ||
+    clickhouseDatabase(spec) === 'default'
+  ) {
+    problems.push({
+      path: 'spec.speed.clickhouse.database',
+      message: `'${clickhouseDatabase(
+        spec,
+      )}' is reserved in ClickHouse; choose a database for this pipeline`,
+    });
   }
 
   problems.push(
-    ...memoryProblems(spec.spec.throughput.targetEventsPerSecond, spec.spec.resources.memoryBudget),
+    ...memoryProblems(
+      spec.spec.throughput.targetEventsPerSecond,
+      spec.spec.resources.memoryBudget,
+    ),
   );
   return problems;
 }
@@ -178,7 +258,10 @@ export function validatePipelineSpec(input: unknown): SpecValidationResult {
   if (!parsed.success) {
     return {
       valid: false,
-      problems: [...fromZod(parsed.error.issues), ...memoryProblemsOfInvalidSpec(input)],
+      problems: [
+        ...fromZod(parsed.error.issues),
+        ...memoryProblemsOfInvalidSpec(input),
+      ],
     };
   }
   const problems = crossFieldProblems(parsed.data);

@@ -44,7 +44,9 @@ export class DefaultPipelineSpecService implements PipelineSpecService {
     const ref = entity.metadata.annotations?.[ANNOTATION_PIPELINE_SPEC];
     if (!ref) {
       throw new NotFoundError(
-        `Entity ${entity.kind}:${entity.metadata.namespace ?? 'default'}/${entity.metadata.name} has no '${ANNOTATION_PIPELINE_SPEC}' annotation`,
+        `Entity ${entity.kind}:${entity.metadata.namespace ?? 'default'}/${
+          entity.metadata.name
+        } has no '${ANNOTATION_PIPELINE_SPEC}' annotation`,
       );
     }
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref)) {
@@ -52,7 +54,9 @@ export class DefaultPipelineSpecService implements PipelineSpecService {
     }
     const source = getEntitySourceLocation(entity);
     if (source.type === 'file') {
-      const base = source.target.startsWith('file:') ? fileURLToPath(source.target) : source.target;
+      const base = source.target.startsWith('file:')
+        ? fileURLToPath(source.target)
+        : source.target;
       return path.resolve(path.dirname(base), ref);
     }
     return new URL(ref, source.target).toString();
@@ -65,12 +69,18 @@ export class DefaultPipelineSpecService implements PipelineSpecService {
     try {
       document = yaml.parse(text);
     } catch (error) {
-      throw new InputError(`Pipeline spec at ${location} is not valid YAML: ${(error as Error).message}`);
+      throw new InputError(
+        `Pipeline spec at ${location} is not valid YAML: ${
+          (error as Error).message
+        }`,
+      );
     }
     try {
       return parsePipelineSpec(document);
     } catch (error) {
-      throw new InputError(`Pipeline spec at ${location}: ${(error as Error).message}`);
+      throw new InputError(
+        `Pipeline spec at ${location}: ${(error as Error).message}`,
+      );
     }
   }
 
@@ -98,6 +108,7 @@ export const pipelineSpecServiceRef = createServiceRef<PipelineSpecService>({
     createServiceFactory({
       service,
       deps: { urlReader: coreServices.urlReader },
-      factory: ({ urlReader }) => DefaultPipelineSpecService.create({ urlReader }),
+      factory: ({ urlReader }) =>
+        DefaultPipelineSpecService.create({ urlReader }),
     }),
 });

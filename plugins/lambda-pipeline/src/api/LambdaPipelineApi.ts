@@ -7,7 +7,10 @@ import type {
 /** Typed client of the lambda-pipeline backend. */
 export interface LambdaPipelineApi {
   listPipelines(): Promise<PipelineListResponse>;
-  getPipelineSpec(ref: { namespace: string; name: string }): Promise<PipelineSpecResponse>;
+  getPipelineSpec(ref: {
+    namespace: string;
+    name: string;
+  }): Promise<PipelineSpecResponse>;
 }
 
 export const lambdaPipelineApiRef = createApiRef<LambdaPipelineApi>().with({

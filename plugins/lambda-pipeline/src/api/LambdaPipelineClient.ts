@@ -14,14 +14,21 @@ export class LambdaPipelineClient implements LambdaPipelineApi {
     return this.get('pipelines');
   }
 
-  getPipelineSpec(ref: { namespace: string; name: string }): Promise<PipelineSpecResponse> {
+  getPipelineSpec(ref: {
+    namespace: string;
+    name: string;
+  }): Promise<PipelineSpecResponse> {
     return this.get(
-      `pipelines/${encodeURIComponent(ref.namespace)}/${encodeURIComponent(ref.name)}/spec`,
+      `pipelines/${encodeURIComponent(ref.namespace)}/${encodeURIComponent(
+        ref.name,
+      )}/spec`,
     );
   }
 
   private async get<T>(path: string): Promise<T> {
-    const response = await this.fetchApi.fetch(`plugin://lambda-pipeline/${path}`);
+    const response = await this.fetchApi.fetch(
+      `plugin://lambda-pipeline/${path}`,
+    );
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }

@@ -3,7 +3,8 @@ import yaml from 'yaml';
 
 export const examples: TemplateExample[] = [
   {
-    description: 'Validate the spec assembled from the form before rendering anything',
+    description:
+      'Validate the spec assembled from the form before rendering anything',
     example: yaml.stringify({
       steps: [
         {

@@ -27,33 +27,48 @@ export function createValidateSpecAction() {
         spec: z =>
           z
             .record(z.string(), z.unknown())
-            .describe('The pipeline spec (LambdaPipeline), as built from the form'),
+            .describe(
+              'The pipeline spec (LambdaPipeline), as built from the form',
+            ),
       },
       output: {
         spec: z =>
-          z.record(z.string(), z.unknown()).describe('The validated spec with defaults filled in'),
+          z
+            .record(z.string(), z.unknown())
+            .describe('The validated spec with defaults filled in'),
         name: z => z.string().describe('Pipeline name'),
         partitions: z => z.number().describe('Partitions per CDC topic'),
-        speedExecutors: z => z.number().describe('Spark executors of the speed job'),
+        speedExecutors: z =>
+          z.number().describe('Spark executors of the speed job'),
         memoryBudgetMiB: z => z.number().describe('Memory budget in MiB'),
         memoryPeakMiB: z =>
-          z.number().describe('Sum of all memory limits while a batch run is active, in MiB'),
+          z
+            .number()
+            .describe(
+              'Sum of all memory limits while a batch run is active, in MiB',
+            ),
       },
     },
     async handler(ctx) {
       const result = validatePipelineSpec(ctx.input.spec);
       if (!result.valid) {
         const report = formatSpecProblems(result.problems);
-        ctx.logger.error(`The pipeline spec has ${result.problems.length} problem(s):\n${report}`);
+        ctx.logger.error(
+          `The pipeline spec has ${result.problems.length} problem(s):\n${report}`,
+        );
         throw new InputError(`Invalid pipeline spec:\n${report}`);
       }
       const { spec } = result;
       const sizing = pipelineSizing(spec);
       ctx.logger.info(
-        `Pipeline '${spec.metadata.name}' is valid${ctx.isDryRun ? ' (dry run)' : ''}: ` +
+        `Pipeline '${spec.metadata.name}' is valid${
+          ctx.isDryRun ? ' (dry run)' : ''
+        }: ` +
           `${spec.spec.source.postgres.tables.length} source table(s), ` +
           `${sizing.partitions} partitions per CDC topic, ${sizing.speedExecutors} speed executor(s), ` +
-          `memory ${formatMiB(sizing.memory.peakLimitMiB)} of ${formatMiB(sizing.memory.budgetMiB)}`,
+          `memory ${formatMiB(sizing.memory.peakLimitMiB)} of ${formatMiB(
+            sizing.memory.budgetMiB,
+          )}`,
       );
       ctx.output('spec', spec);
       ctx.output('name', spec.metadata.name);

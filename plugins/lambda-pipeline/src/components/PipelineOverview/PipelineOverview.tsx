@@ -25,9 +25,16 @@ const memoryColumns: TableColumn<ComponentSizing>[] = [
   { title: 'Component', field: 'title' },
   { title: 'Layer', field: 'layer' },
   { title: 'Replicas', field: 'replicas', type: 'numeric' },
-  { title: 'Request', render: row => formatMiB(row.requestMiB), type: 'numeric' },
+  {
+    title: 'Request',
+    render: row => formatMiB(row.requestMiB),
+    type: 'numeric',
+  },
   { title: 'Limit', render: row => formatMiB(row.limitMiB), type: 'numeric' },
-  { title: 'When', render: row => (row.phase === 'burst' ? 'during a batch run' : 'always') },
+  {
+    title: 'When',
+    render: row => (row.phase === 'burst' ? 'during a batch run' : 'always'),
+  },
 ];
 
 /** The "Lambda pipeline" tab: what the pipeline is made of and how it is sized. */
@@ -47,7 +54,12 @@ export const PipelineOverview = () => {
     return <Progress />;
   }
   if (error || !value) {
-    return <ResponseErrorPanel error={error ?? new Error('No pipeline spec')} title="Could not load the pipeline spec" />;
+    return (
+      <ResponseErrorPanel
+        error={error ?? new Error('No pipeline spec')}
+        title="Could not load the pipeline spec"
+      />
+    );
   }
 
   const { spec, sizing } = value;
@@ -59,10 +71,14 @@ export const PipelineOverview = () => {
           <StructuredMetadataTable
             metadata={{
               environment: `${spec.spec.environment.name} (${spec.spec.environment.profile} profile)`,
-              'throughput target': `${spec.spec.throughput.targetEventsPerSecond.toLocaleString('en-US')} events/s`,
+              'throughput target': `${spec.spec.throughput.targetEventsPerSecond.toLocaleString(
+                'en-US',
+              )} events/s`,
               'partitions per topic': sizing.partitions,
               'speed executors': sizing.speedExecutors,
-              memory: `${formatMiB(sizing.memory.peakLimitMiB)} of ${formatMiB(sizing.memory.budgetMiB)} budget`,
+              memory: `${formatMiB(sizing.memory.peakLimitMiB)} of ${formatMiB(
+                sizing.memory.budgetMiB,
+              )} budget`,
               'lake sink': spec.spec.lake.sink,
               'batch schedule': spec.spec.batch.schedule,
               'reconciliation window': `${spec.spec.reconciliation.windowMinutes} min, ${spec.spec.reconciliation.allowedLatenessMinutes} min lateness`,
@@ -78,8 +94,12 @@ export const PipelineOverview = () => {
             source: `${spec.spec.source.postgres.database}.${table.schema}.${table.table}`,
             key: table.primaryKey.join(', '),
             topic: cdcTopicName(spec, table),
-            clickhouse: `${clickhouseDatabase(spec)}.${datasetTableName(table)}`,
-            snowflake: `${spec.spec.snowflake.database}.${spec.spec.snowflake.schema}.${snowflakeTableName(table)}`,
+            clickhouse: `${clickhouseDatabase(spec)}.${datasetTableName(
+              table,
+            )}`,
+            snowflake: `${spec.spec.snowflake.database}.${
+              spec.spec.snowflake.schema
+            }.${snowflakeTableName(table)}`,
           }))}
           columns={[
             { title: 'PostgreSQL source', field: 'source' },
@@ -89,11 +109,20 @@ export const PipelineOverview = () => {
             { title: 'Snowflake (batch)', field: 'snowflake' },
           ]}
         />
-        <p>Events that cannot be processed go to <code>{deadLetterTopicName(spec)}</code>.</p>
+        <p>
+          Events that cannot be processed go to{' '}
+          <code>{deadLetterTopicName(spec)}</code>.
+        </p>
       </Grid>
       <Grid item xs={12}>
         <Table
-          title={`Memory plan: ${formatMiB(sizing.memory.steadyLimitMiB)} steady + ${formatMiB(sizing.memory.burstLimitMiB)} during batch runs, ${formatMiB(sizing.memory.headroomMiB)} headroom`}
+          title={`Memory plan: ${formatMiB(
+            sizing.memory.steadyLimitMiB,
+          )} steady + ${formatMiB(
+            sizing.memory.burstLimitMiB,
+          )} during batch runs, ${formatMiB(
+            sizing.memory.headroomMiB,
+          )} headroom`}
           options={{ paging: false, search: false, padding: 'dense' }}
           data={sizing.memory.components}
           columns={memoryColumns}

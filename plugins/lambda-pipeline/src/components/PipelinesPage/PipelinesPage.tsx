@@ -18,7 +18,9 @@ export const PipelinesPage = () => {
     return <Progress />;
   }
   if (error) {
-    return <ResponseErrorPanel error={error} title="Could not list pipelines" />;
+    return (
+      <ResponseErrorPanel error={error} title="Could not list pipelines" />
+    );
   }
   return (
     <Content>
@@ -26,10 +28,23 @@ export const PipelinesPage = () => {
         title="Lambda pipelines"
         options={{ paging: false, padding: 'dense' }}
         data={value?.items ?? []}
-        emptyContent={<p style={{ padding: 16 }}>No pipelines yet. Use "Create pipeline" to make one.</p>}
+        emptyContent={
+          <p style={{ padding: 16 }}>
+            No pipelines yet. Use "Create pipeline" to make one.
+          </p>
+        }
         columns={[
-          { title: 'Pipeline', render: row => <EntityRefLink entityRef={row.entityRef} title={row.title} /> },
-          { title: 'Owner', render: row => (row.owner ? <EntityRefLink entityRef={row.owner} /> : '') },
+          {
+            title: 'Pipeline',
+            render: row => (
+              <EntityRefLink entityRef={row.entityRef} title={row.title} />
+            ),
+          },
+          {
+            title: 'Owner',
+            render: row =>
+              row.owner ? <EntityRefLink entityRef={row.owner} /> : '',
+          },
           { title: 'Spec', field: 'specLocation' },
         ]}
       />

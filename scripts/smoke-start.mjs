@@ -1,0 +1,340 @@
+// Smoke test of the README's start command: runs scripts/start.sh (on spare
+// ports, so a developer's running instance is not disturbed), waits for the
+// backend and the app, and checks what a newcomer would see: no plugin startup
+// failure, our plugins answering, the template and the example pipeline in the
+// catalog, and the template running through the real scaffolder (dry run).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(
+  path.dirname(new URL(import.meta.url).pathname),
+  '..',
+);
+const appPort = Number(process.env.LP_SMOKE_APP_PORT ?? 3300);
+const backendPort = Number(process.env.LP_SMOKE_BACKEND_PORT ?? 7300);
+const backend = `http://localhost:${backendPort}`;
+const app = `http://localhost:${appPort}`;
+const logFile = path.join(
+  fs.mkdtempSync(path.join(os.tmpdir(), 'lp-smoke-')),
+  'start.log',
+);
+
+let passed = 0;
+let failed = 0;
+function check(name, ok, detail = '') {
+  if (ok) {
+    passed++;
+    console.log(`  ✓ ${name}`);
+  } else {
+    failed++;
+    console.log(`  ✕ ${name}${detail ? `\n      ${detail}` : ''}`);
+  }
+}
+
+const out = fs.openSync(logFile, 'w');
+const child = spawn('bash', [path.join(root, 'scripts/start.sh')], {
+  cwd: root,
+  detached: true,
+  stdio: ['ignore', out, out],
+  env: {
+    ...process.env,
+    NODE_OPTIONS: '',
+    APP_CONFIG_app_baseUrl: app,
+    APP_CONFIG_backend_baseUrl: backend,
+    APP_CONFIG_backend_listen_port: String(backendPort),
+    APP_CONFIG_backend_cors_origin: app,
+  },
+});
+const stop = () => {
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+};
+process.on('exit', stop);
+process.on('SIGINT', () => process.exit(130));
+
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+const log = () => fs.readFileSync(logFile, 'utf8');
+
+async function waitFor(what, probe, timeoutSeconds) {
+  const started = Date.now();
+  let lastReport = 0;
+  for (;;) {
+    try {
+      if (await probe()) {
+        console.log(
+          `  ${what}: ready after ${Math.round(
+            (Date.now() - started) / 1000,
+          )} s`,
+        );
+        return true;
+      }
+    } catch {
+      // not up yet
+    }
+    const elapsed = (Date.now() - started) / 1000;
+    if (child.exitCode !== null || elapsed > timeoutSeconds) {
+      console.log(
+        `  ${what}: not ready after ${Math.round(
+          elapsed,
+        )} s; last lines of ${logFile}:`,
+      );
+      console.log(
+        log()
+          .split('\n')
+          .filter(line => !line.includes('rootHttpRouter'))
+          .slice(-30)
+          .join('\n'),
+      );
+      return false;
+    }
+    if (elapsed - lastReport >= 15) {
+      lastReport = elapsed;
+      console.log(`  waiting for ${what} (${Math.round(elapsed)} s)`);
+    }
+    await sleep(2000);
+  }
+}
+
+const json = async (url, init = {}) => {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: response.status, body };
+};
+
+const validValues = {
+  name: 'payments',
+  description: 'Payment changes',
+  owner: 'group:default/data-platform',
+  system: 'system:default/payments',
+  database: 'billing',
+  tables: [
+    {
+      schema: 'public',
+      table: 'payments',
+      columns: [
+        { name: 'payment_id', type: 'uuid', nullable: false },
+        { name: 'amount_cents', type: 'bigint' },
+        { name: 'created_at', type: 'timestamptz', nullable: false },
+      ],
+      primaryKey: ['payment_id'],
+      eventTimeColumn: 'created_at',
+      measures: ['amount_cents'],
+    },
+  ],
+  targetEventsPerSecond: 20000,
+  memoryBudget: '16Gi',
+  profile: 'cloud',
+  bucket: 'payments-lake',
+  region: 'eu-west-1',
+  kmsKeyId: 'alias/payments-lake',
+  catalogType: 'glue',
+  catalogUri: '',
+  snowflakeAccount: 'myorg-myaccount',
+  snowflakeWarehouse: 'TRANSFORMING',
+  snowflakeDatabase: 'ANALYTICS',
+  snowflakeSchema: 'PAYMENTS',
+  snowflakeRole: 'PAYMENTS_LOADER',
+  snowflakeUser: 'PAYMENTS_SVC',
+  dagRepoUrl: 'https://git.example.com/data/payments-dags.git',
+  syncPeriodSeconds: 60,
+  secretPostgres: 'payments-postgres',
+  secretClickhouse: 'payments-clickhouse',
+  secretS3: 'payments-s3',
+  secretSnowflake: 'payments-snowflake',
+  secretGitSync: 'payments-git-sync',
+  secretAirflowDatabase: 'payments-airflow-db',
+};
+
+async function main() {
+  console.log(
+    `starting scripts/start.sh (app ${app}, backend ${backend}); log: ${logFile}`,
+  );
+  const backendUp = await waitFor(
+    'backend readiness',
+    async () =>
+      (await fetch(`${backend}/.backstage/health/v1/readiness`)).status === 200,
+    300,
+  );
+  check('backend readiness endpoint answers 200', backendUp);
+  if (!backendUp) return;
+
+  const startupLog = log();
+  check(
+    'no plugin startup failure in the backend log',
+    !/startup failed|threw an error during startup|Unhandled rejection/i.test(
+      startupLog,
+    ),
+    startupLog
+      .split('\n')
+      .filter(line => /startup failed|threw an error/i.test(line))
+      .join('\n'),
+  );
+  const initialized =
+    /Plugin initialization started: ([^\n]*)/.exec(startupLog)?.[1] ?? '';
+  check(
+    "the backend initialises the 'lambda-pipeline' plugin",
+    initialized.includes("'lambda-pipeline'"),
+    initialized,
+  );
+
+  const health = await json(`${backend}/api/lambda-pipeline/health`);
+  check(
+    'GET /api/lambda-pipeline/health answers ok without credentials',
+    health.status === 200 && health.body.status === 'ok',
+    JSON.stringify(health),
+  );
+
+  const guest = await json(`${backend}/api/auth/guest/refresh`);
+  const token = guest.body?.backstageIdentity?.token;
+  check(
+    'guest sign-in issues a token',
+    Boolean(token),
+    JSON.stringify(guest).slice(0, 300),
+  );
+  const auth = {
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/json',
+    },
+  };
+
+  // The catalog ingests its file locations shortly after start.
+  let template;
+  await waitFor(
+    'the template in the catalog',
+    async () => {
+      template = await json(
+        `${backend}/api/catalog/entities/by-name/template/default/lambda-pipeline`,
+        auth,
+      );
+      return template.status === 200;
+    },
+    120,
+  );
+  check(
+    'the "Create pipeline" template is in the catalog',
+    template?.status === 200,
+    JSON.stringify(template).slice(0, 300),
+  );
+
+  let pipelines;
+  await waitFor(
+    'the example pipeline',
+    async () => {
+      pipelines = await json(`${backend}/api/lambda-pipeline/pipelines`, auth);
+      return pipelines.body?.items?.length >= 2;
+    },
+    120,
+  );
+  const refs = (pipelines?.body?.items ?? []).map(p => p.entityRef).sort();
+  check(
+    'GET /pipelines lists the example pipeline entities',
+    JSON.stringify(refs) ===
+      JSON.stringify([
+        'component:default/orders-pipeline',
+        'system:default/orders',
+      ]),
+    JSON.stringify(pipelines),
+  );
+
+  const spec = await json(
+    `${backend}/api/lambda-pipeline/pipelines/default/orders/spec`,
+    auth,
+  );
+  check(
+    'GET /pipelines/default/orders/spec returns the validated spec and sizing',
+    spec.status === 200 && spec.body.sizing?.partitions === 4,
+    JSON.stringify(spec).slice(0, 400),
+  );
+
+  const actions = await json(`${backend}/api/scaffolder/v2/actions`, auth);
+  check(
+    'the scaffolder offers lambda:spec:validate',
+    Array.isArray(actions.body) &&
+      actions.body.some(a => a.id === 'lambda:spec:validate'),
+  );
+
+  if (template?.status === 200) {
+    const dryRun = values =>
+      json(`${backend}/api/scaffolder/v2/dry-run`, {
+        ...auth,
+        method: 'POST',
+        body: JSON.stringify({
+          template: template.body,
+          values,
+          secrets: {},
+          directoryContents: [],
+        }),
+      });
+    const ok = await dryRun(validValues);
+    const okMessages = (ok.body?.log ?? [])
+      .map(entry => entry.body?.message ?? '')
+      .join('\n');
+    check(
+      'the template runs through the real scaffolder (dry run) and validates the spec',
+      ok.status === 200 &&
+        /Pipeline 'payments' is valid \(dry run\)/.test(okMessages),
+      `${ok.status} ${
+        okMessages.slice(0, 800) || JSON.stringify(ok.body).slice(0, 800)
+      }`,
+    );
+    check(
+      'the dry run outputs the plan',
+      JSON.stringify(ok.body?.output ?? {}).includes(
+        '4 partitions per CDC topic',
+      ),
+      JSON.stringify(ok.body?.output ?? ok.body).slice(0, 400),
+    );
+
+    const bad = await dryRun({
+      ...validValues,
+      memoryBudget: '12Gi',
+      secretSnowflake: '-----BEGIN PRIVATE KEY-----MIIEv',
+    });
+    const badText = JSON.stringify(bad.body);
+    check(
+      'a spec that does not fit is refused naming spec.resources.memoryBudget',
+      /spec\.resources\.memoryBudget: 12Gi is below the/.test(badText),
+      badText.slice(0, 800),
+    );
+    check(
+      'a credential typed into a Secret field is refused and not echoed',
+      /spec\.secrets\.snowflake: this looks like a credential value/.test(
+        badText,
+      ) && !badText.includes('MIIEv'),
+      badText.slice(0, 800),
+    );
+  }
+
+  const appUp = await waitFor(
+    'the app (frontend dev server)',
+    async () => {
+      const response = await fetch(app);
+      return (
+        response.status === 200 && (await response.text()).includes('id="root"')
+      );
+    },
+    420,
+  );
+  check('the app serves its page', appUp);
+}
+
+try {
+  await main();
+} catch (error) {
+  check('smoke test ran to the end', false, String(error?.stack ?? error));
+}
+stop();
+console.log(`\nstart command smoke test: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
