@@ -1,7 +1,7 @@
 import { lambdaPipelinePlugin } from './plugin';
 
-describe('lambda-pipeline', () => {
-  it('should export plugin', () => {
-    expect(lambdaPipelinePlugin).toBeDefined();
+describe('lambda-pipeline frontend plugin', () => {
+  it('has the id the backend and the app refer to', () => {
+    expect(lambdaPipelinePlugin.id).toBe('lambda-pipeline');
   });
 });
