@@ -8,13 +8,20 @@ import {
   pipelineSizing,
 } from '@internal/backstage-plugin-lambda-pipeline-common';
 import { screen } from '@testing-library/react';
-import { LambdaPipelineApi, lambdaPipelineApiRef } from '../../api/LambdaPipelineApi';
+import {
+  LambdaPipelineApi,
+  lambdaPipelineApiRef,
+} from '../../api/LambdaPipelineApi';
 import { PipelineOverview } from './PipelineOverview';
 
 const entity: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'System',
-  metadata: { name: 'orders', namespace: 'default', annotations: { 'lambda-pipelines.io/spec': './pipeline.yaml' } },
+  metadata: {
+    name: 'orders',
+    namespace: 'default',
+    annotations: { 'lambda-pipelines.io/spec': './pipeline.yaml' },
+  },
   spec: { owner: 'data-platform' },
 };
 
@@ -38,14 +45,23 @@ describe('PipelineOverview', () => {
     await renderWith({ getPipelineSpec });
 
     expect(await screen.findByText('20,000 events/s')).toBeInTheDocument();
-    expect(getPipelineSpec).toHaveBeenCalledWith({ namespace: 'default', name: 'orders' });
+    expect(getPipelineSpec).toHaveBeenCalledWith({
+      namespace: 'default',
+      name: 'orders',
+    });
     expect(screen.getByText('shop.public.orders')).toBeInTheDocument();
     expect(screen.getByText('orders.public.orders')).toBeInTheDocument();
     expect(screen.getByText('orders.orders')).toBeInTheDocument();
     expect(screen.getByText('ANALYTICS.ORDERS.ORDERS')).toBeInTheDocument();
     expect(screen.getByText('orders.dlq')).toBeInTheDocument();
-    expect(screen.getByText('ClickHouse (speed-layer serving)')).toBeInTheDocument();
-    expect(screen.getByText(/^Memory plan: 11\.\d GiB steady \+ 2\.5 GiB during batch runs/)).toBeInTheDocument();
+    expect(
+      screen.getByText('ClickHouse (speed-layer serving)'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        /^Memory plan: 11\.\d GiB steady \+ 2\.5 GiB during batch runs/,
+      ),
+    ).toBeInTheDocument();
   });
 
   it('says what went wrong when the spec is invalid', async () => {
@@ -53,7 +69,8 @@ describe('PipelineOverview', () => {
       JSON.stringify({
         error: {
           name: 'InputError',
-          message: 'Invalid pipeline spec:\nspec.throughput.targetEventsPerSecond: must be greater than 0',
+          message:
+            'Invalid pipeline spec:\nspec.throughput.targetEventsPerSecond: must be greater than 0',
         },
         request: { method: 'GET', url: '/pipelines/default/orders/spec' },
         response: { statusCode: 400 },
@@ -63,7 +80,12 @@ describe('PipelineOverview', () => {
     const error = await ResponseError.fromResponse(response as any);
     await renderWith({ getPipelineSpec: jest.fn().mockRejectedValue(error) });
 
-    expect(await screen.findByText(/Could not load the pipeline spec/)).toBeInTheDocument();
-    expect(screen.getAllByText(/targetEventsPerSecond: must be greater than 0/).length).toBeGreaterThan(0);
+    expect(
+      await screen.findByText(/Could not load the pipeline spec/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getAllByText(/targetEventsPerSecond: must be greater than 0/)
+        .length,
+    ).toBeGreaterThan(0);
   });
 });
