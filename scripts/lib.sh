@@ -74,3 +74,18 @@ ensure_deps() {
   echo "$want" > "$stamp"
   log "dependencies ready in $((SECONDS - started)) s"
 }
+
+# Debian's Chromium, for the browser checks (playwright-core drives it; no
+# browser is downloaded from anywhere else).
+ensure_chromium() {
+  if [[ -x "${LP_CHROMIUM:-/usr/bin/chromium}" ]]; then
+    return 0
+  fi
+  command -v apt-get >/dev/null || die "the browser checks need Chromium: install Debian's 'chromium' package or set LP_CHROMIUM"
+  local sudo=""
+  [[ $EUID -eq 0 ]] || sudo="sudo"
+  log "installing Debian's chromium for the browser checks"
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null \
+    || die "could not install Debian's chromium package"
+}

@@ -328,6 +328,90 @@ async function main() {
     420,
   );
   check('the app serves its page', appUp);
+  if (appUp) {
+    await browserChecks();
+  }
+}
+
+/** What a person sees: sign in as guest, open the pages, no runtime errors. */
+async function browserChecks() {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: process.env.LP_CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const shots = path.dirname(logFile);
+  try {
+    const page = await browser.newPage({
+      viewport: { width: 1400, height: 1000 },
+    });
+    const pageErrors = [];
+    page.on('pageerror', error => pageErrors.push(String(error)));
+    const visit = async (url, expected, shot) => {
+      await page.goto(`${app}${url}`, {
+        waitUntil: 'networkidle',
+        timeout: 300_000,
+      });
+      const enter = page.getByRole('button', { name: /^enter$/i });
+      const target = page.getByText(expected).first();
+      let found = true;
+      try {
+        // Either the guest sign-in page or the page itself comes up first.
+        await enter.or(target).first().waitFor({ timeout: 120_000 });
+        if (await enter.isVisible()) {
+          await enter.click();
+        }
+        await target.waitFor({ timeout: 60_000 });
+      } catch {
+        found = false;
+      }
+      await page.screenshot({
+        path: path.join(shots, `${shot}.png`),
+        fullPage: true,
+      });
+      return found;
+    };
+    check(
+      'browser: the catalog lists the example pipeline',
+      await visit('/', 'Orders pipeline', 'catalog'),
+    );
+    check(
+      'browser: "Create pipeline" is offered under Create',
+      await visit('/create', 'Create pipeline', 'create'),
+    );
+    check(
+      'browser: the Lambda pipeline tab shows the pipeline',
+      await visit(
+        '/catalog/default/system/orders/lambda-pipeline',
+        'Datasets per source table',
+        'pipeline-tab',
+      ),
+    );
+    check(
+      'browser: the Pipelines page lists pipelines',
+      await visit('/lambda-pipelines', 'Orders pipeline jobs', 'pipelines'),
+    );
+    check(
+      'browser: the sidebar links to the Pipelines page',
+      (await page.getByRole('link', { name: 'Pipelines' }).count()) > 0,
+    );
+    check(
+      'browser: no uncaught errors in the page',
+      pageErrors.length === 0,
+      pageErrors.slice(0, 3).join('\n'),
+    );
+    console.log(`  screenshots: ${shots}`);
+  } finally {
+    await browser.close();
+  }
 }
 
 try {

@@ -14,6 +14,7 @@ step() {
 }
 
 ensure_deps
+ensure_chromium
 export CI=true
 step "Backstage release line (one version of every @backstage package)" node scripts/check-backstage-line.mjs
 step "lint" yarn backstage-cli repo lint

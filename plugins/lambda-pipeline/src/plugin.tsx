@@ -6,6 +6,7 @@ import {
 } from '@backstage/frontend-plugin-api';
 import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import { ANNOTATION_PIPELINE_SPEC } from '@internal/backstage-plugin-lambda-pipeline-common';
+import TimelineIcon from '@material-ui/icons/Timeline';
 import { lambdaPipelineApiRef } from './api/LambdaPipelineApi';
 import { LambdaPipelineClient } from './api/LambdaPipelineClient';
 import { rootRouteRef } from './routes';
@@ -44,6 +45,8 @@ const pipelinesPage = PageBlueprint.make({
 /** Lambda pipelines for Backstage: the entity tab and the pipelines page. */
 export const lambdaPipelinePlugin = createFrontendPlugin({
   pluginId: 'lambda-pipeline',
+  title: 'Pipelines',
+  icon: <TimelineIcon />,
   info: { packageJson: () => import('../package.json') },
   extensions: [api, pipelineContent, pipelinesPage],
   routes: { root: rootRouteRef },

@@ -66,7 +66,7 @@ export const PipelineOverview = () => {
   const tables = spec.spec.source.postgres.tables;
   return (
     <Grid container spacing={3}>
-      <Grid item xs={12} md={5}>
+      <Grid item xs={12} md={4}>
         <InfoCard title="Pipeline">
           <StructuredMetadataTable
             metadata={{
@@ -86,7 +86,7 @@ export const PipelineOverview = () => {
           />
         </InfoCard>
       </Grid>
-      <Grid item xs={12} md={7}>
+      <Grid item xs={12} md={8}>
         <Table
           title="Datasets per source table"
           options={{ paging: false, search: false, padding: 'dense' }}
