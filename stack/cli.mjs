@@ -1,0 +1,225 @@
+// The local real stack: `lp-stack install|up|down|status|logs|env`.
+// Every component is a module in ./components with the same shape:
+//   { name, version, description, dependsOn, readyTimeoutSeconds, stopSignal?,
+//     install(ctx), start(ctx), ready(ctx), afterReady?(ctx), env(ctx), appConfig?(ctx) }
+import fs from 'node:fs';
+import { components } from './components/index.mjs';
+import { componentContext, isAlive, log, sleep, tail, STATE_DIR } from './lib/context.mjs';
+
+const byName = new Map(components.map(component => [component.name, component]));
+const ctxOf = component => componentContext(component.name, component.version);
+
+function usage(code = 0) {
+  process.stdout.write(`Usage: stack/lp-stack <command> [components...]
+
+Commands:
+  install [c...]   install components (cached by version outside the repo)
+  up [c...]        install and start components and what they depend on; waits until ready
+  down [c...]      stop components this checkout started (all when none named)
+  status           state of every component
+  logs <c> [-n N]  last N lines (default 80) of a component's log
+  env [--app-config|--json]  connection settings as shell exports, an app-config fragment, or JSON
+
+Components: ${components.map(c => c.name).join(', ')}
+State (data, logs, pids): ${STATE_DIR}
+`);
+  process.exit(code);
+}
+
+/** The named components plus everything they depend on, dependencies first. */
+function withDependencies(names) {
+  const wanted = names.length > 0 ? names : components.map(c => c.name);
+  const ordered = [];
+  const visit = (name, chain = []) => {
+    const component = byName.get(name);
+    if (!component) {
+      throw new Error(`unknown component '${name}'; known: ${components.map(c => c.name).join(', ')}`);
+    }
+    if (chain.includes(name)) throw new Error(`dependency cycle: ${[...chain, name].join(' -> ')}`);
+    for (const dependency of component.dependsOn ?? []) visit(dependency, [...chain, name]);
+    if (!ordered.includes(component)) ordered.push(component);
+  };
+  wanted.forEach(name => visit(name));
+  return ordered;
+}
+
+async function isReady(component, ctx) {
+  try {
+    return Boolean(await component.ready(ctx));
+  } catch {
+    return false;
+  }
+}
+
+async function install(component) {
+  const ctx = ctxOf(component);
+  if (ctx.installed()) return;
+  const started = Date.now();
+  ctx.log(`installing ${component.version} into ${ctx.installDir}`);
+  fs.mkdirSync(ctx.installDir, { recursive: true });
+  await component.install(ctx);
+  ctx.markInstalled();
+  ctx.log(`installed in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+async function up(component) {
+  const ctx = ctxOf(component);
+  await install(component);
+  const pid = ctx.readPid();
+  if (isAlive(pid)) {
+    if (await isReady(component, ctx)) {
+      ctx.log(`already up (pid ${pid})`);
+      return;
+    }
+  } else if (pid) {
+    fs.rmSync(ctx.pidFile, { force: true });
+  }
+  if (!isAlive(ctx.readPid())) {
+    ctx.log('starting');
+    await component.start(ctx);
+  }
+  const timeout = (component.readyTimeoutSeconds ?? 60) * 1000;
+  const started = Date.now();
+  let reported = Date.now();
+  for (;;) {
+    if (await isReady(component, ctx)) {
+      // One-time or idempotent set-up that needs the running service.
+      await component.afterReady?.(ctx);
+      ctx.log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return;
+    }
+    if (!isAlive(ctx.readPid())) {
+      throw new Error(`${component.name} exited while starting; last lines of ${ctx.logFile}:\n${tail(ctx.logFile)}`);
+    }
+    if (Date.now() - started > timeout) {
+      throw new Error(
+        `${component.name} is not ready after ${timeout / 1000} s; last lines of ${ctx.logFile}:\n${tail(ctx.logFile)}`,
+      );
+    }
+    if (Date.now() - reported > 10_000) {
+      reported = Date.now();
+      ctx.log(`waiting until ready (${Math.round((Date.now() - started) / 1000)} s)`);
+    }
+    await sleep(500);
+  }
+}
+
+async function down(component) {
+  const ctx = ctxOf(component);
+  const pid = ctx.readPid();
+  if (!pid) return;
+  if (isAlive(pid)) {
+    ctx.log(`stopping (pid ${pid})`);
+    // The whole process group: the component and anything it started.
+    const signal = sig => {
+      try {
+        process.kill(-pid, sig);
+      } catch {
+        try {
+          process.kill(pid, sig);
+        } catch {
+          // gone
+        }
+      }
+    };
+    signal(component.stopSignal ?? 'SIGTERM');
+    const deadline = Date.now() + (component.stopTimeoutSeconds ?? 20) * 1000;
+    while (isAlive(pid) && Date.now() < deadline) await sleep(200);
+    if (isAlive(pid)) {
+      ctx.log('did not stop in time; killing');
+      signal('SIGKILL');
+      while (isAlive(pid)) await sleep(100);
+    }
+  }
+  fs.rmSync(ctx.pidFile, { force: true });
+}
+
+async function status() {
+  const rows = [];
+  for (const component of components) {
+    const ctx = ctxOf(component);
+    const pid = ctx.readPid();
+    let state;
+    if (!pid) state = 'stopped';
+    else if (!isAlive(pid)) state = 'dead (stale pid file; run up to restart)';
+    else state = (await isReady(component, ctx)) ? 'up' : 'running, not ready';
+    rows.push([component.name, state, pid && isAlive(pid) ? String(pid) : '-', ctx.installed() ? component.version : 'not installed']);
+  }
+  const widths = [0, 1, 2, 3].map(i => Math.max(...rows.map(r => r[i].length), ['component', 'state', 'pid', 'version'][i].length));
+  const line = r => r.map((cell, i) => cell.padEnd(widths[i])).join('  ');
+  process.stdout.write(`${line(['component', 'state', 'pid', 'version'])}\n${rows.map(line).join('\n')}\n`);
+  return rows;
+}
+
+/** Connection settings of every component (for tests and tools). */
+export function stackEnv() {
+  return Object.assign({}, ...components.map(component => component.env(ctxOf(component))));
+}
+
+function env(appConfig, json) {
+  const selected = components;
+  if (json) {
+    process.stdout.write(`${JSON.stringify(stackEnv(), null, 2)}\n`);
+    return;
+  }
+  if (appConfig) {
+    const fragment = {};
+    for (const component of selected) Object.assign(fragment, component.appConfig?.(ctxOf(component)) ?? {});
+    process.stdout.write(`${JSON.stringify({ lambdaPipeline: { environments: { local: fragment } } }, null, 2)}\n`);
+    return;
+  }
+  for (const component of selected) {
+    for (const [key, value] of Object.entries(component.env(ctxOf(component)))) {
+      process.stdout.write(`export ${key}='${String(value).replace(/'/g, "'\\''")}'\n`);
+    }
+  }
+}
+
+process.stdout.on('error', error => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
+async function main() {
+  const [command, ...args] = process.argv.slice(2);
+  switch (command) {
+    case 'install':
+      for (const component of withDependencies(args)) await install(component);
+      break;
+    case 'up':
+      for (const component of withDependencies(args)) await up(component);
+      break;
+    case 'down': {
+      const targets = args.length > 0 ? args.map(name => withDependencies([name]).pop()) : [...components];
+      for (const component of targets.reverse()) await down(component);
+      break;
+    }
+    case 'status':
+      await status();
+      break;
+    case 'logs': {
+      const component = byName.get(args[0]);
+      if (!component) usage(2);
+      const n = args[1] === '-n' ? Number(args[2]) : 80;
+      process.stdout.write(`${tail(ctxOf(component).logFile, n)}\n`);
+      break;
+    }
+    case 'env':
+      env(args.includes('--app-config'), args.includes('--json'));
+      break;
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      usage(0);
+      break;
+    default:
+      process.stderr.write(`unknown command '${command}'\n`);
+      usage(2);
+  }
+}
+
+main().catch(error => {
+  log(`error: ${error.message}`);
+  process.exit(1);
+});

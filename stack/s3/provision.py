@@ -1,0 +1,27 @@
+"""Creates the stack's bucket and KMS key in the S3/KMS emulator (idempotent).
+
+usage: provision.py ENDPOINT REGION BUCKET KMS_ALIAS
+Prints the KMS key id.
+"""
+import sys
+
+import boto3
+
+
+def main() -> None:
+    endpoint, region, bucket, alias = sys.argv[1:5]
+    session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name=region)
+    s3 = session.client("s3", endpoint_url=endpoint)
+    kms = session.client("kms", endpoint_url=endpoint)
+    if bucket not in [b["Name"] for b in s3.list_buckets().get("Buckets", [])]:
+        s3.create_bucket(Bucket=bucket)
+    aliases = {a["AliasName"]: a.get("TargetKeyId") for a in kms.list_aliases()["Aliases"]}
+    key_id = aliases.get(alias)
+    if not key_id:
+        key_id = kms.create_key(Description="lambda-pipelines local stack")["KeyMetadata"]["KeyId"]
+        kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+    print(key_id)
+
+
+if __name__ == "__main__":
+    main()
