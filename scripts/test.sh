@@ -15,11 +15,28 @@ step() {
 
 ensure_deps
 ensure_chromium
+
+# The integration tests bring the local stack up (Jest global setup). Stop
+# afterwards whatever this run started; leave alone what was already running.
+# LP_KEEP_STACK=1 keeps everything up for a faster next run.
+already_up="$(node stack/cli.mjs status | awk '$2 == "up" {print $1}' | tr '\n' ' ')"
+stop_started_components() {
+  [[ "${LP_KEEP_STACK:-}" == "1" ]] && return 0
+  local started=()
+  for component in $(node stack/cli.mjs status | awk 'NR > 1 && $2 != "stopped" {print $1}'); do
+    [[ " $already_up " == *" $component "* ]] || started+=("$component")
+  done
+  if ((${#started[@]} > 0)); then
+    log "stopping the stack components this run started: ${started[*]}"
+    node stack/cli.mjs down "${started[@]}" || true
+  fi
+}
+trap stop_started_components EXIT
 export CI=true
 step "Backstage release line (one version of every @backstage package)" node scripts/check-backstage-line.mjs
 step "lint" yarn backstage-cli repo lint
 step "formatting (prettier)" yarn prettier --check .
 step "type-check" yarn tsc
-step "package tests" yarn test
+step "package and integration tests (brings up the local stack)" yarn test
 step "start command smoke test" node scripts/smoke-start.mjs
 log "all steps passed"
