@@ -4,9 +4,18 @@
 //     install(ctx), start(ctx), ready(ctx), afterReady?(ctx), env(ctx), appConfig?(ctx) }
 import fs from 'node:fs';
 import { components } from './components/index.mjs';
-import { componentContext, isAlive, log, sleep, tail, STATE_DIR } from './lib/context.mjs';
+import {
+  componentContext,
+  isAlive,
+  log,
+  sleep,
+  tail,
+  STATE_DIR,
+} from './lib/context.mjs';
 
-const byName = new Map(components.map(component => [component.name, component]));
+const byName = new Map(
+  components.map(component => [component.name, component]),
+);
 const ctxOf = component => componentContext(component.name, component.version);
 
 function usage(code = 0) {
@@ -33,10 +42,16 @@ function withDependencies(names) {
   const visit = (name, chain = []) => {
     const component = byName.get(name);
     if (!component) {
-      throw new Error(`unknown component '${name}'; known: ${components.map(c => c.name).join(', ')}`);
+      throw new Error(
+        `unknown component '${name}'; known: ${components
+          .map(c => c.name)
+          .join(', ')}`,
+      );
     }
-    if (chain.includes(name)) throw new Error(`dependency cycle: ${[...chain, name].join(' -> ')}`);
-    for (const dependency of component.dependsOn ?? []) visit(dependency, [...chain, name]);
+    if (chain.includes(name))
+      throw new Error(`dependency cycle: ${[...chain, name].join(' -> ')}`);
+    for (const dependency of component.dependsOn ?? [])
+      visit(dependency, [...chain, name]);
     if (!ordered.includes(component)) ordered.push(component);
   };
   wanted.forEach(name => visit(name));
@@ -89,16 +104,24 @@ async function up(component) {
       return;
     }
     if (!isAlive(ctx.readPid())) {
-      throw new Error(`${component.name} exited while starting; last lines of ${ctx.logFile}:\n${tail(ctx.logFile)}`);
+      throw new Error(
+        `${component.name} exited while starting; last lines of ${
+          ctx.logFile
+        }:\n${tail(ctx.logFile)}`,
+      );
     }
     if (Date.now() - started > timeout) {
       throw new Error(
-        `${component.name} is not ready after ${timeout / 1000} s; last lines of ${ctx.logFile}:\n${tail(ctx.logFile)}`,
+        `${component.name} is not ready after ${
+          timeout / 1000
+        } s; last lines of ${ctx.logFile}:\n${tail(ctx.logFile)}`,
       );
     }
     if (Date.now() - reported > 10_000) {
       reported = Date.now();
-      ctx.log(`waiting until ready (${Math.round((Date.now() - started) / 1000)} s)`);
+      ctx.log(
+        `waiting until ready (${Math.round((Date.now() - started) / 1000)} s)`,
+      );
     }
     await sleep(500);
   }
@@ -143,17 +166,34 @@ async function status() {
     if (!pid) state = 'stopped';
     else if (!isAlive(pid)) state = 'dead (stale pid file; run up to restart)';
     else state = (await isReady(component, ctx)) ? 'up' : 'running, not ready';
-    rows.push([component.name, state, pid && isAlive(pid) ? String(pid) : '-', ctx.installed() ? component.version : 'not installed']);
+    rows.push([
+      component.name,
+      state,
+      pid && isAlive(pid) ? String(pid) : '-',
+      ctx.installed() ? component.version : 'not installed',
+    ]);
   }
-  const widths = [0, 1, 2, 3].map(i => Math.max(...rows.map(r => r[i].length), ['component', 'state', 'pid', 'version'][i].length));
+  const widths = [0, 1, 2, 3].map(i =>
+    Math.max(
+      ...rows.map(r => r[i].length),
+      ['component', 'state', 'pid', 'version'][i].length,
+    ),
+  );
   const line = r => r.map((cell, i) => cell.padEnd(widths[i])).join('  ');
-  process.stdout.write(`${line(['component', 'state', 'pid', 'version'])}\n${rows.map(line).join('\n')}\n`);
+  process.stdout.write(
+    `${line(['component', 'state', 'pid', 'version'])}\n${rows
+      .map(line)
+      .join('\n')}\n`,
+  );
   return rows;
 }
 
 /** Connection settings of every component (for tests and tools). */
 export function stackEnv() {
-  return Object.assign({}, ...components.map(component => component.env(ctxOf(component))));
+  return Object.assign(
+    {},
+    ...components.map(component => component.env(ctxOf(component))),
+  );
 }
 
 function env(appConfig, json) {
@@ -164,13 +204,24 @@ function env(appConfig, json) {
   }
   if (appConfig) {
     const fragment = {};
-    for (const component of selected) Object.assign(fragment, component.appConfig?.(ctxOf(component)) ?? {});
-    process.stdout.write(`${JSON.stringify({ lambdaPipeline: { environments: { local: fragment } } }, null, 2)}\n`);
+    for (const component of selected)
+      Object.assign(fragment, component.appConfig?.(ctxOf(component)) ?? {});
+    process.stdout.write(
+      `${JSON.stringify(
+        { lambdaPipeline: { environments: { local: fragment } } },
+        null,
+        2,
+      )}\n`,
+    );
     return;
   }
   for (const component of selected) {
-    for (const [key, value] of Object.entries(component.env(ctxOf(component)))) {
-      process.stdout.write(`export ${key}='${String(value).replace(/'/g, "'\\''")}'\n`);
+    for (const [key, value] of Object.entries(
+      component.env(ctxOf(component)),
+    )) {
+      process.stdout.write(
+        `export ${key}='${String(value).replace(/'/g, "'\\''")}'\n`,
+      );
     }
   }
 }
@@ -190,7 +241,10 @@ async function main() {
       for (const component of withDependencies(args)) await up(component);
       break;
     case 'down': {
-      const targets = args.length > 0 ? args.map(name => withDependencies([name]).pop()) : [...components];
+      const targets =
+        args.length > 0
+          ? args.map(name => withDependencies([name]).pop())
+          : [...components];
       for (const component of targets.reverse()) await down(component);
       break;
     }

@@ -17,17 +17,34 @@ const url = ctx => `http://${ctx.host}:${ctx.port('clickhouse')}`;
 export default {
   name: 'clickhouse',
   version: VERSION,
-  description: 'ClickHouse 26.7 HTTP server (libchdb from npm): speed-layer serving',
+  description:
+    'ClickHouse 26.7 HTTP server (libchdb from npm): speed-layer serving',
   dependsOn: [],
   readyTimeoutSeconds: 90,
 
   async install(ctx) {
-    ctx.log(`fetching ${PACKAGE}@${VERSION} from the npm registry (about 150 MB download)`);
-    run('npm', ['pack', '--silent', `${PACKAGE}@${VERSION}`, '--pack-destination', ctx.installDir], {
+    ctx.log(
+      `fetching ${PACKAGE}@${VERSION} from the npm registry (about 150 MB download)`,
+    );
+    run(
+      'npm',
+      [
+        'pack',
+        '--silent',
+        `${PACKAGE}@${VERSION}`,
+        '--pack-destination',
+        ctx.installDir,
+      ],
+      {
+        cwd: ctx.installDir,
+      },
+    );
+    const tarball = fs
+      .readdirSync(ctx.installDir)
+      .find(file => file.endsWith('.tgz'));
+    run('tar', ['-xzf', tarball, '-C', ctx.installDir, 'package/libchdb.so'], {
       cwd: ctx.installDir,
     });
-    const tarball = fs.readdirSync(ctx.installDir).find(file => file.endsWith('.tgz'));
-    run('tar', ['-xzf', tarball, '-C', ctx.installDir, 'package/libchdb.so'], { cwd: ctx.installDir });
     fs.rmSync(path.join(ctx.installDir, tarball));
   },
 
@@ -44,12 +61,18 @@ export default {
   },
 
   async ready(ctx) {
-    const response = await fetch(`${url(ctx)}/?query=SELECT%201`, { signal: AbortSignal.timeout(2000) });
+    const response = await fetch(`${url(ctx)}/?query=SELECT%201`, {
+      signal: AbortSignal.timeout(2000),
+    });
     return response.ok && (await response.text()).trim() === '1';
   },
 
   env(ctx) {
-    return { LP_CLICKHOUSE_URL: url(ctx), LP_CLICKHOUSE_USER: 'default', LP_CLICKHOUSE_PASSWORD: '' };
+    return {
+      LP_CLICKHOUSE_URL: url(ctx),
+      LP_CLICKHOUSE_USER: 'default',
+      LP_CLICKHOUSE_PASSWORD: '',
+    };
   },
 
   appConfig(ctx) {

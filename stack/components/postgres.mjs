@@ -12,20 +12,38 @@ const isRoot = () => process.getuid?.() === 0;
 
 /** Runs a command as the service user when we are root. */
 function asServiceUser(command, args) {
-  return isRoot() ? ['runuser', ['-u', SERVICE_USER, '--', command, ...args]] : [command, args];
+  return isRoot()
+    ? ['runuser', ['-u', SERVICE_USER, '--', command, ...args]]
+    : [command, args];
 }
 
 function psql(ctx, sql, database = 'postgres') {
-  return run(path.join(PG_BIN, 'psql'), [
-    '-h', ctx.host, '-p', String(ctx.port('postgres')), '-U', 'postgres', '-d', database,
-    '-v', 'ON_ERROR_STOP=1', '-At', '-c', sql,
-  ], { timeout: 10_000 });
+  return run(
+    path.join(PG_BIN, 'psql'),
+    [
+      '-h',
+      ctx.host,
+      '-p',
+      String(ctx.port('postgres')),
+      '-U',
+      'postgres',
+      '-d',
+      database,
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-At',
+      '-c',
+      sql,
+    ],
+    { timeout: 10_000 },
+  );
 }
 
 export default {
   name: 'postgres',
   version: '15',
-  description: 'PostgreSQL 15 (wal_level=logical): pipeline source and Iceberg JDBC catalog',
+  description:
+    'PostgreSQL 15 (wal_level=logical): pipeline source and Iceberg JDBC catalog',
   dependsOn: [],
   readyTimeoutSeconds: 60,
   // Fast shutdown: SIGTERM would wait for every client (Connect, tests) to leave.
@@ -33,17 +51,28 @@ export default {
 
   async install(ctx) {
     if (!fs.existsSync(path.join(PG_BIN, 'postgres'))) {
-      if (!isRoot()) throw new Error(`PostgreSQL 15 is not installed; run: sudo apt-get install -y postgresql-15`);
+      if (!isRoot())
+        throw new Error(
+          `PostgreSQL 15 is not installed; run: sudo apt-get install -y postgresql-15`,
+        );
       ctx.log("installing Debian's postgresql-15");
       run('apt-get', ['update', '-qq']);
-      run('apt-get', ['install', '-y', '-qq', 'postgresql-15'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      run('apt-get', ['install', '-y', '-qq', 'postgresql-15'], {
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
     }
     if (isRoot()) {
       try {
         run('id', ['-u', SERVICE_USER]);
       } catch {
         ctx.log(`creating system user '${SERVICE_USER}' to run PostgreSQL`);
-        run('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', SERVICE_USER]);
+        run('useradd', [
+          '--system',
+          '--no-create-home',
+          '--shell',
+          '/usr/sbin/nologin',
+          SERVICE_USER,
+        ]);
       }
     }
   },
@@ -57,7 +86,13 @@ export default {
       fs.mkdirSync(data, { recursive: true, mode: 0o700 });
       if (isRoot()) run('chown', ['-R', `${SERVICE_USER}:`, data]);
       const [command, args] = asServiceUser(path.join(PG_BIN, 'initdb'), [
-        '-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8',
+        '-D',
+        data,
+        '-U',
+        'postgres',
+        '--auth=trust',
+        '--encoding=UTF8',
+        '--locale=C.UTF-8',
       ]);
       run(command, args);
       fs.appendFileSync(
@@ -85,10 +120,14 @@ host    replication  all  127.0.0.1/32    trust
     // Listen address, port and socket directory come from the command line so
     // that a changed LP_STACK_PORT_POSTGRES takes effect without re-initialising.
     const [command, args] = asServiceUser(path.join(PG_BIN, 'postgres'), [
-      '-D', data,
-      '-c', `listen_addresses=${ctx.host}`,
-      '-c', `port=${ctx.port('postgres')}`,
-      '-c', `unix_socket_directories=${data}`,
+      '-D',
+      data,
+      '-c',
+      `listen_addresses=${ctx.host}`,
+      '-c',
+      `port=${ctx.port('postgres')}`,
+      '-c',
+      `unix_socket_directories=${data}`,
     ]);
     ctx.spawnDaemon(command, args);
   },
@@ -108,7 +147,12 @@ host    replication  all  127.0.0.1/32    trust
        END $$;`,
     );
     for (const database of ['shop', 'iceberg_catalog']) {
-      if (psql(ctx, `select 1 from pg_database where datname = '${database}'`).trim() !== '1') {
+      if (
+        psql(
+          ctx,
+          `select 1 from pg_database where datname = '${database}'`,
+        ).trim() !== '1'
+      ) {
         psql(ctx, `create database ${database}`);
       }
     }
@@ -129,7 +173,12 @@ host    replication  all  127.0.0.1/32    trust
   },
 
   appConfig(ctx) {
-    return { postgres: { host: ctx.host, port: ctx.port('postgres'), database: 'shop' } };
+    return {
+      postgres: {
+        host: ctx.host,
+        port: ctx.port('postgres'),
+        database: 'shop',
+      },
+    };
   },
 };
-

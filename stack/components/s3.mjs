@@ -18,30 +18,53 @@ const endpoint = ctx => `http://${ctx.host}:${ctx.port('s3')}`;
 export default {
   name: 's3',
   version: MOTO_VERSION,
-  description: 'S3 + KMS (+ STS, Glue) emulator (moto server): lake storage with SSE-KMS',
+  description:
+    'S3 + KMS (+ STS, Glue) emulator (moto server): lake storage with SSE-KMS',
   dependsOn: [],
   readyTimeoutSeconds: 60,
 
   async install(ctx) {
     run('python3', ['-m', 'venv', path.join(ctx.installDir, 'venv')]);
-    ctx.log('installing moto[server] from PyPI (pinned in stack/s3/requirements.lock)');
-    run(bin(ctx, 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-r', LOCK]);
+    ctx.log(
+      'installing moto[server] from PyPI (pinned in stack/s3/requirements.lock)',
+    );
+    run(bin(ctx, 'pip'), [
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      '-r',
+      LOCK,
+    ]);
   },
 
   async start(ctx) {
-    ctx.spawnDaemon(bin(ctx, 'moto_server'), ['-H', ctx.host, '-p', String(ctx.port('s3'))]);
+    ctx.spawnDaemon(bin(ctx, 'moto_server'), [
+      '-H',
+      ctx.host,
+      '-p',
+      String(ctx.port('s3')),
+    ]);
   },
 
   async ready(ctx) {
-    const response = await fetch(`${endpoint(ctx)}/moto-api/`, { signal: AbortSignal.timeout(2000) });
+    const response = await fetch(`${endpoint(ctx)}/moto-api/`, {
+      signal: AbortSignal.timeout(2000),
+    });
     return response.ok;
   },
 
   async afterReady(ctx) {
     const keyId = run(bin(ctx, 'python'), [
-      path.join(REPO_ROOT, 'stack/s3/provision.py'), endpoint(ctx), REGION, BUCKET, KMS_ALIAS,
+      path.join(REPO_ROOT, 'stack/s3/provision.py'),
+      endpoint(ctx),
+      REGION,
+      BUCKET,
+      KMS_ALIAS,
     ]).trim();
-    fs.writeFileSync(path.join(path.dirname(ctx.pidFile), 's3.kms-key-id'), keyId);
+    fs.writeFileSync(
+      path.join(path.dirname(ctx.pidFile), 's3.kms-key-id'),
+      keyId,
+    );
   },
 
   env(ctx) {
@@ -56,6 +79,13 @@ export default {
   },
 
   appConfig(ctx) {
-    return { s3: { endpoint: endpoint(ctx), region: REGION, bucket: BUCKET, forcePathStyle: true } };
+    return {
+      s3: {
+        endpoint: endpoint(ctx),
+        region: REGION,
+        bucket: BUCKET,
+        forcePathStyle: true,
+      },
+    };
   },
 };

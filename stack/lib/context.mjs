@@ -7,16 +7,24 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+export const REPO_ROOT = path.resolve(
+  path.dirname(new URL(import.meta.url).pathname),
+  '../..',
+);
 
 /** Installs, cached by component and version; shared by every checkout. */
 export const CACHE_DIR = path.join(
-  process.env.LP_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'lambda-pipelines'),
+  process.env.LP_CACHE ??
+    path.join(
+      process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'),
+      'lambda-pipelines',
+    ),
   'stack',
 );
 
 /** Runtime state of this checkout: data, pid files, logs. */
-export const STATE_DIR = process.env.LP_STACK_DIR ?? path.join(REPO_ROOT, '.lp-stack');
+export const STATE_DIR =
+  process.env.LP_STACK_DIR ?? path.join(REPO_ROOT, '.lp-stack');
 
 export const HOST = '127.0.0.1';
 
@@ -36,7 +44,9 @@ export const DEFAULT_PORTS = {
 };
 
 export function port(name) {
-  const key = `LP_STACK_PORT_${name.replace(/[A-Z]/g, c => `_${c}`).toUpperCase()}`;
+  const key = `LP_STACK_PORT_${name
+    .replace(/[A-Z]/g, c => `_${c}`)
+    .toUpperCase()}`;
   const value = process.env[key] ?? DEFAULT_PORTS[name];
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1 || number > 65535) {
@@ -46,7 +56,9 @@ export function port(name) {
 }
 
 export function log(message) {
-  process.stderr.write(`[stack ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+  process.stderr.write(
+    `[stack ${new Date().toISOString().slice(11, 19)}] ${message}\n`,
+  );
 }
 
 export function ensureDir(dir) {
@@ -56,13 +68,25 @@ export function ensureDir(dir) {
 
 /** Runs a command to completion; throws with its output when it fails. */
 export function run(command, args, options = {}) {
-  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
+  const result = spawnSync(command, args, {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    ...options,
+  });
   if (result.error) {
     throw new Error(`${command} could not run: ${result.error.message}`);
   }
   if (result.status !== 0) {
-    const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-40).join('\n');
-    throw new Error(`${command} ${args.join(' ')} failed with exit code ${result.status}:\n${output}`);
+    const output = `${result.stdout ?? ''}${result.stderr ?? ''}`
+      .trim()
+      .split('\n')
+      .slice(-40)
+      .join('\n');
+    throw new Error(
+      `${command} ${args.join(' ')} failed with exit code ${
+        result.status
+      }:\n${output}`,
+    );
   }
   return result.stdout;
 }
@@ -111,7 +135,11 @@ export function componentContext(name, version) {
     port,
     log: message => log(`${name}: ${message}`),
     /** Marks an install complete; `installed()` is true only after this. */
-    markInstalled: () => fs.writeFileSync(path.join(installDir, '.installed'), new Date().toISOString()),
+    markInstalled: () =>
+      fs.writeFileSync(
+        path.join(installDir, '.installed'),
+        new Date().toISOString(),
+      ),
     installed: () => fs.existsSync(path.join(installDir, '.installed')),
     readPid() {
       try {
@@ -128,7 +156,12 @@ export function componentContext(name, version) {
     spawnDaemon(command, args, options = {}) {
       ensureDir(path.dirname(logFile));
       const out = fs.openSync(logFile, 'a');
-      fs.writeSync(out, `\n=== ${new Date().toISOString()} starting: ${command} ${args.join(' ')}\n`);
+      fs.writeSync(
+        out,
+        `\n=== ${new Date().toISOString()} starting: ${command} ${args.join(
+          ' ',
+        )}\n`,
+      );
       const child = spawn(command, args, {
         detached: true,
         stdio: ['ignore', out, out],

@@ -14,10 +14,16 @@ export function stackCli(args: string[], env: NodeJS.ProcessEnv = {}): string {
 }
 
 /** The state column of `status` for one component. */
-export function componentState(component: string, env: NodeJS.ProcessEnv = {}): string {
+export function componentState(
+  component: string,
+  env: NodeJS.ProcessEnv = {},
+): string {
   const line = stackCli(['status'], env)
     .split('\n')
     .find(row => row.startsWith(`${component} `));
   if (!line) throw new Error(`${component} is not in the status table`);
-  return line.slice(component.length).trim().split(/\s{2,}/)[0];
+  return line
+    .slice(component.length)
+    .trim()
+    .split(/\s{2,}/)[0];
 }

@@ -35,12 +35,18 @@ describe('S3 with KMS through the AWS SDK v3', () => {
     );
     expect(put.ServerSideEncryption).toBe('aws:kms');
 
-    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const head = await s3.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: key }),
+    );
     expect(head.ServerSideEncryption).toBe('aws:kms');
     expect(head.SSEKMSKeyId).toBeDefined();
 
-    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    expect(JSON.parse(await got.Body!.transformToString())).toEqual({ hello: 'lake' });
+    const got = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: key }),
+    );
+    expect(JSON.parse(await got.Body!.transformToString())).toEqual({
+      hello: 'lake',
+    });
   });
 
   it('uploads a 12 MiB object in parts (multipart upload) with SSE-KMS', async () => {
@@ -51,13 +57,21 @@ describe('S3 with KMS through the AWS SDK v3', () => {
     const upload = new Upload({
       client: s3,
       partSize: 5 * 1024 * 1024,
-      params: { Bucket: bucket, Key: key, Body: body, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: kmsKeyId },
+      params: {
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: kmsKeyId,
+      },
     });
     upload.on('httpUploadProgress', progress => parts.push(progress.part ?? 0));
     await upload.done();
     expect(Math.max(...parts)).toBe(3);
 
-    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const got = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: key }),
+    );
     const bytes = Buffer.from(await got.Body!.transformToByteArray());
     expect(bytes.length).toBe(body.length);
     expect(bytes.equals(body)).toBe(true);
@@ -66,7 +80,9 @@ describe('S3 with KMS through the AWS SDK v3', () => {
 
   it('returns the SDK’s normal error for a missing object', async () => {
     await expect(
-      s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${prefix}/missing` })),
+      s3.send(
+        new GetObjectCommand({ Bucket: bucket, Key: `${prefix}/missing` }),
+      ),
     ).rejects.toMatchObject({ name: 'NoSuchKey' });
   });
 });
