@@ -9,3 +9,7 @@ export {
   createValidateSpecAction,
   VALIDATE_SPEC_ACTION_ID,
 } from './actions/validateSpec';
+export {
+  createPlanPipelineAction,
+  PLAN_PIPELINE_ACTION_ID,
+} from './actions/planPipeline';

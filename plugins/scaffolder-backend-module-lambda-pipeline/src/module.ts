@@ -1,10 +1,11 @@
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { createPlanPipelineAction } from './actions/planPipeline';
 import { createValidateSpecAction } from './actions/validateSpec';
 
 /**
- * Scaffolder actions of Lambda pipelines: `lambda:spec:validate` now; the
- * planning, deploy, preflight and publish actions join it.
+ * Scaffolder actions of Lambda pipelines: `lambda:spec:validate` and
+ * `lambda:pipeline:plan`; deploy, preflight and publish actions join them.
  */
 export const scaffolderModuleLambdaPipeline = createBackendModule({
   pluginId: 'scaffolder',
@@ -13,7 +14,10 @@ export const scaffolderModuleLambdaPipeline = createBackendModule({
     registerInit({
       deps: { scaffolderActions: scaffolderActionsExtensionPoint },
       async init({ scaffolderActions }) {
-        scaffolderActions.addActions(createValidateSpecAction());
+        scaffolderActions.addActions(
+          createValidateSpecAction(),
+          createPlanPipelineAction(),
+        );
       },
     });
   },

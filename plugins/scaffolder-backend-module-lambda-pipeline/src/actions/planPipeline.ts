@@ -1,0 +1,99 @@
+import { InputError } from '@backstage/errors';
+import {
+  PipelineFormValues,
+  formFieldOf,
+  formatMiB,
+  planPipeline,
+  specFromForm,
+  validatePipelineSpec,
+} from '@internal/backstage-plugin-lambda-pipeline-common';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { examples } from './planPipeline.examples';
+
+export const PLAN_PIPELINE_ACTION_ID = 'lambda:pipeline:plan';
+
+/**
+ * `lambda:pipeline:plan`: turns the "Create pipeline" form into a validated
+ * pipeline spec and computes its plan — partitions and executors from the
+ * target rate, a memory table of every container against the budget, and
+ * every topic and table name — for the skeletons to render from. No side
+ * effects: it runs the same in a dry run.
+ */
+export function createPlanPipelineAction() {
+  return createTemplateAction({
+    id: PLAN_PIPELINE_ACTION_ID,
+    description:
+      'Builds and validates the pipeline spec from the "Create pipeline" form and plans its sizing and names. Fails with one line per problem, naming the spec field and the form field.',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        values: z =>
+          z
+            .record(z.string(), z.unknown())
+            .describe('The form values (`${{ parameters }}`)'),
+      },
+      output: {
+        spec: z =>
+          z
+            .record(z.string(), z.unknown())
+            .describe('The validated pipeline spec with defaults'),
+        plan: z =>
+          z
+            .record(z.string(), z.unknown())
+            .describe(
+              'Namespace, datasets, topics and sizing (memory table included)',
+            ),
+        name: z => z.string().describe('Pipeline name'),
+        summary: z =>
+          z.string().describe('One paragraph for people: sizes and memory'),
+      },
+    },
+    async handler(ctx) {
+      const spec = specFromForm(
+        ctx.input.values as unknown as PipelineFormValues,
+      );
+      const result = validatePipelineSpec(spec);
+      if (!result.valid) {
+        const lines = result.problems.map(problem => {
+          const field = formFieldOf(problem.path);
+          return `${problem.path}${field ? ` (form field '${field}')` : ''}: ${
+            problem.message
+          }`;
+        });
+        ctx.logger.error(
+          `The pipeline cannot be planned:\n${lines.join('\n')}`,
+        );
+        throw new InputError(`Invalid pipeline:\n${lines.join('\n')}`);
+      }
+      const plan = planPipeline(result.spec);
+      const { memory } = plan.sizing;
+      const summary =
+        `Pipeline ${result.spec.metadata.name}: ${plan.datasets.length} source table(s), ` +
+        `${plan.sizing.partitions} partitions per CDC topic for ` +
+        `${result.spec.spec.throughput.targetEventsPerSecond.toLocaleString(
+          'en-US',
+        )} events/s, ` +
+        `${plan.sizing.speedExecutors} speed executor(s); memory ${formatMiB(
+          memory.peakLimitMiB,
+        )} ` +
+        `of ${formatMiB(memory.budgetMiB)} (${formatMiB(
+          memory.steadyLimitMiB,
+        )} steady + ` +
+        `${formatMiB(memory.burstLimitMiB)} during batch runs).`;
+      ctx.logger.info(`${summary}${ctx.isDryRun ? ' (dry run)' : ''}`);
+      for (const component of memory.components) {
+        ctx.logger.info(
+          `  ${component.title}: ${component.replicas} x ${formatMiB(
+            component.limitMiB,
+          )} limit` +
+            `${component.phase === 'burst' ? ' (during batch runs)' : ''}`,
+        );
+      }
+      ctx.output('spec', result.spec);
+      ctx.output('plan', plan as unknown as Record<string, unknown>);
+      ctx.output('name', result.spec.metadata.name);
+      ctx.output('summary', summary);
+    },
+  });
+}
