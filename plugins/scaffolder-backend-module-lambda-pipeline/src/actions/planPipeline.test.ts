@@ -3,7 +3,7 @@ import { PipelineFormValues } from '@internal/backstage-plugin-lambda-pipeline-c
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { createPlanPipelineAction } from './planPipeline';
 
-export const FORM: PipelineFormValues = {
+const FORM: PipelineFormValues = {
   name: 'payments',
   description: '',
   owner: 'group:default/data-platform',
