@@ -1,51 +1,10 @@
 // Debezium's PostgreSQL connector on the stack's Kafka Connect: a table's
 // snapshot, INSERT, UPDATE and DELETE arrive in Kafka as change events with
 // the right op, key and values (read with kafkajs, as the product does).
-import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
+import { Fatal, connectApi, kafkaClient, waitFor } from './support';
 
 const CONNECTOR_CLASS = 'io.debezium.connector.postgresql.PostgresConnector';
-
-/** Thrown inside a `waitFor` check to stop waiting at once (e.g. a FAILED task). */
-class Fatal extends Error {}
-
-/** Polls `check` until it returns a value; errors other than Fatal are retried until the timeout. */
-async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      if (error instanceof Fatal) throw error;
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${
-          lastError ? ` (last error: ${lastError})` : ''
-        }`,
-      );
-    }
-    await new Promise(resolve => setTimeout(resolve, 250));
-  }
-}
-
-async function connectApi(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${process.env.LP_CONNECT_URL}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
 
 /** A Debezium event with JsonConverter schemas enabled: { schema, payload }. */
 type Envelope = {
@@ -78,11 +37,7 @@ describe('Debezium PostgreSQL source on Kafka Connect', () => {
     user: process.env.LP_POSTGRES_USER,
     database,
   });
-  const kafka = new Kafka({
-    clientId: 'lp-stack-test',
-    brokers: (process.env.LP_KAFKA_BROKERS ?? '').split(','),
-    logLevel: logLevel.WARN,
-  });
+  const kafka = kafkaClient();
   const admin = kafka.admin();
   const consumer = kafka.consumer({ groupId: `lp-test-debezium-${run}` });
   const events: Event[] = [];

@@ -6,54 +6,13 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
-  S3Client,
 } from '@aws-sdk/client-s3';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import { Client } from 'pg';
+import { Fatal, connectApi, kafkaClient, s3Client, waitFor } from './support';
 
 const SINK_CLASS = 'org.apache.iceberg.connect.IcebergSinkConnector';
 const RECORDS = 200;
-
-/** Thrown inside a `waitFor` check to stop waiting at once (e.g. a FAILED task). */
-class Fatal extends Error {}
-
-/** Polls `check` until it returns a value; errors other than Fatal are retried until the timeout. */
-async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      if (error instanceof Fatal) throw error;
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${
-          lastError ? ` (last error: ${lastError})` : ''
-        }`,
-      );
-    }
-    await new Promise(resolve => setTimeout(resolve, 500));
-  }
-}
-
-async function connectApi(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${process.env.LP_CONNECT_URL}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
 
 /** s3://bucket/key -> { bucket, key } */
 function parseS3Url(url: string) {
@@ -90,15 +49,7 @@ describe('Iceberg sink: Kafka topic -> Iceberg table on S3 with a JDBC catalog',
   const bucket = process.env.LP_S3_BUCKET!;
   const jdbcUrl = process.env.LP_ICEBERG_JDBC_URL!;
 
-  const s3 = new S3Client({
-    endpoint: process.env.LP_S3_ENDPOINT,
-    region: process.env.LP_S3_REGION,
-    forcePathStyle: true,
-    credentials: {
-      accessKeyId: process.env.LP_S3_ACCESS_KEY_ID!,
-      secretAccessKey: process.env.LP_S3_SECRET_ACCESS_KEY!,
-    },
-  });
+  const s3 = s3Client();
   // The catalog database named in the JDBC URL the connector uses.
   const catalogDb = new Client({
     host: process.env.LP_POSTGRES_HOST,
@@ -106,11 +57,7 @@ describe('Iceberg sink: Kafka topic -> Iceberg table on S3 with a JDBC catalog',
     user: process.env.LP_POSTGRES_USER,
     database: /jdbc:postgresql:\/\/[^/]+\/([^?]+)/.exec(jdbcUrl ?? '')?.[1],
   });
-  const kafka = new Kafka({
-    clientId: 'lp-stack-test',
-    brokers: (process.env.LP_KAFKA_BROKERS ?? '').split(','),
-    logLevel: logLevel.WARN,
-  });
+  const kafka = kafkaClient();
   const admin = kafka.admin();
   const produced: Row[] = Array.from({ length: RECORDS }, (_, i) => ({
     id: i,

@@ -1,26 +1,11 @@
 // Kafka 4.x through kafkajs (the client the product uses): topics, 10,000
 // messages produced and consumed, offsets and a consumer group's lag.
-import { Admin, Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Admin, Partitioners } from 'kafkajs';
+import { kafkaBrokers, kafkaClient, waitFor } from './support';
 
 const MESSAGES = 10_000;
 const PARTITIONS = 3;
 const COMMITTED_PER_PARTITION = 1_000;
-
-/** Polls `check` until it returns a value (not undefined) or the timeout passes. */
-async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise(resolve => setTimeout(resolve, 200));
-  }
-}
 
 /** Committed offsets of a group minus the end offsets of the topic, per partition. */
 async function groupLag(admin: Admin, groupId: string, topic: string) {
@@ -44,16 +29,10 @@ async function groupLag(admin: Admin, groupId: string, topic: string) {
 }
 
 describe('Kafka (KRaft) through kafkajs', () => {
-  const brokers = (process.env.LP_KAFKA_BROKERS ?? '')
-    .split(',')
-    .filter(Boolean);
+  const brokers = kafkaBrokers();
   const run = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   const topic = `lp-test-kafka-${run}`;
-  const kafka = new Kafka({
-    clientId: 'lp-stack-test',
-    brokers,
-    logLevel: logLevel.WARN,
-  });
+  const kafka = kafkaClient();
   const admin = kafka.admin();
 
   beforeAll(async () => {

@@ -2,22 +2,14 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
-  S3Client,
 } from '@aws-sdk/client-s3';
+import { s3Client } from './support';
 import { Upload } from '@aws-sdk/lib-storage';
 
 describe('S3 with KMS through the AWS SDK v3', () => {
   const bucket = process.env.LP_S3_BUCKET!;
   const kmsKeyId = process.env.LP_S3_KMS_KEY_ID!;
-  const s3 = new S3Client({
-    endpoint: process.env.LP_S3_ENDPOINT,
-    region: process.env.LP_S3_REGION,
-    forcePathStyle: true,
-    credentials: {
-      accessKeyId: process.env.LP_S3_ACCESS_KEY_ID!,
-      secretAccessKey: process.env.LP_S3_SECRET_ACCESS_KEY!,
-    },
-  });
+  const s3 = s3Client();
   const prefix = `tests/${Date.now()}`;
 
   afterAll(() => s3.destroy());

@@ -1,12 +1,9 @@
-import {
-  DeleteObjectCommand,
-  HeadObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { s3Client } from './support';
 
 const CHECK_DIR = path.resolve(__dirname, '..', 's3', 's3a-check');
 const CACHE = path.join(
@@ -43,15 +40,7 @@ function s3aClasspath(): string {
 }
 
 describe('the object store through Hadoop S3A (the client Spark uses)', () => {
-  const s3 = new S3Client({
-    endpoint: process.env.LP_S3_ENDPOINT,
-    region: process.env.LP_S3_REGION,
-    forcePathStyle: true,
-    credentials: {
-      accessKeyId: process.env.LP_S3_ACCESS_KEY_ID!,
-      secretAccessKey: process.env.LP_S3_SECRET_ACCESS_KEY!,
-    },
-  });
+  const s3 = s3Client();
   afterAll(() => s3.destroy());
 
   it('writes (multipart, SSE-KMS), reads, lists and renames with S3AFileSystem', async () => {
