@@ -69,14 +69,10 @@ describe('Debezium PostgreSQL source on Kafka Connect', () => {
     await pg.query(`insert into public.${table} values (1, 'snapshot row', 1)`);
   });
 
-  afterAll(async () => {
-    await consumer.disconnect().catch(() => undefined);
-    await connectApi('DELETE', `/connectors/${connector}`).catch(
-      () => undefined,
-    );
-    // The slot can only be dropped once the connector's task let go of it.
-    await waitFor(
-      `replication slot ${slot} to be released`,
+  /** Drops the slot once the connector's task has let go of it (it cannot be dropped while active). */
+  const dropSlotWhenReleased = () =>
+    waitFor(
+      `replication slot ${slot} to be released and dropped`,
       async () => {
         const { rows } = await pg.query(
           'select active from pg_replication_slots where slot_name = $1',
@@ -88,7 +84,16 @@ describe('Debezium PostgreSQL source on Kafka Connect', () => {
         return true;
       },
       30_000,
-    ).catch(error => process.stderr.write(`cleanup: ${error}\n`));
+    );
+
+  afterAll(async () => {
+    await consumer.disconnect().catch(() => undefined);
+    await connectApi('DELETE', `/connectors/${connector}`).catch(
+      () => undefined,
+    );
+    await dropSlotWhenReleased().catch(error =>
+      process.stderr.write(`cleanup: ${error}\n`),
+    );
     await pg
       .query(`drop publication if exists ${publication}`)
       .catch(() => undefined);
@@ -254,20 +259,7 @@ describe('Debezium PostgreSQL source on Kafka Connect', () => {
       const list = (await connectApi('GET', '/connectors')).body as string[];
       return list.includes(connector) ? undefined : true;
     });
-    await waitFor(
-      'the slot to be inactive and dropped',
-      async () => {
-        const { rows } = await pg.query(
-          'select active from pg_replication_slots where slot_name = $1',
-          [slot],
-        );
-        if (rows.length === 0) return true;
-        if (rows[0].active) return undefined;
-        await pg.query('select pg_drop_replication_slot($1)', [slot]);
-        return true;
-      },
-      30_000,
-    );
+    await dropSlotWhenReleased();
     const { rows } = await pg.query(
       'select 1 from pg_replication_slots where slot_name = $1',
       [slot],
