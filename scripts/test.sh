@@ -2,6 +2,7 @@
 # Sets everything up and runs the whole test suite: lint, type-check, the
 # Backstage release-line check, every package's tests and a smoke test of the
 # start command. Prints progress for each step; fails on the first failing step.
+set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 step() {
