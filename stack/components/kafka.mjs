@@ -8,7 +8,7 @@ import path from 'node:path';
 import { REPO_ROOT, ensureDir, run } from '../lib/context.mjs';
 
 /** Keep in step with <kafka.version> in stack/kafka/pom.xml. */
-export const KAFKA_VERSION = '4.4.0';
+export const KAFKA_VERSION = '4.3.1';
 const POM = path.join(REPO_ROOT, 'stack', 'kafka', 'pom.xml');
 const HEAP = ['-Xms256m', '-Xmx768m'];
 
@@ -228,6 +228,24 @@ export default {
       `-Dlog4j2.configurationFile=${log4j}`,
       '-Djava.awt.headless=true',
     ];
+    // KRaft metadata cannot be downgraded, and a newer Kafka may upgrade it:
+    // storage formatted by another Kafka version is moved aside (this is a
+    // disposable local stack) and formatted anew, and the log says so.
+    const versionFile = path.join(ctx.dataDir, 'formatted-by-kafka');
+    const formattedBy = fs.existsSync(versionFile)
+      ? fs.readFileSync(versionFile, 'utf8').trim()
+      : undefined;
+    if (fs.existsSync(logDirs) && formattedBy !== KAFKA_VERSION) {
+      const aside = `${logDirs}.from-kafka-${
+        formattedBy ?? 'unknown'
+      }-${Date.now()}`;
+      ctx.log(
+        `storage was formatted by Kafka ${
+          formattedBy ?? '(unknown version)'
+        }; moving it to ${aside} and formatting for ${KAFKA_VERSION}`,
+      );
+      fs.renameSync(logDirs, aside);
+    }
     if (!fs.existsSync(path.join(logDirs, 'meta.properties'))) {
       const clusterId = newClusterId();
       ctx.log(`formatting KRaft storage (cluster id ${clusterId})`);
@@ -247,6 +265,7 @@ export default {
           timeout: 120_000,
         },
       );
+      fs.writeFileSync(versionFile, KAFKA_VERSION);
     }
     ctx.spawnDaemon(javaBin(), [
       ...HEAP,
