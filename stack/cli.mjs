@@ -189,7 +189,7 @@ async function status() {
 }
 
 /** Connection settings of every component (for tests and tools). */
-export function stackEnv() {
+function stackEnv() {
   return Object.assign(
     {},
     ...components.map(component => component.env(ctxOf(component))),

@@ -2,7 +2,6 @@
 // the AWS SDK v3, Hadoop S3A and Iceberg's S3FileIO talk to unchanged with
 // path-style access. It also emulates STS and Glue, which the cloud profile
 // uses. Objects live in memory: they do not survive `down`.
-import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, run } from '../lib/context.mjs';
 
@@ -53,18 +52,15 @@ export default {
     return response.ok;
   },
 
+  /** The bucket and the KMS key (alias) the pipelines write with; idempotent. */
   async afterReady(ctx) {
-    const keyId = run(bin(ctx, 'python'), [
+    run(bin(ctx, 'python'), [
       path.join(REPO_ROOT, 'stack/s3/provision.py'),
       endpoint(ctx),
       REGION,
       BUCKET,
       KMS_ALIAS,
-    ]).trim();
-    fs.writeFileSync(
-      path.join(path.dirname(ctx.pidFile), 's3.kms-key-id'),
-      keyId,
-    );
+    ]);
   },
 
   env(ctx) {

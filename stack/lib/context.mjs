@@ -3,7 +3,6 @@
 // context from `componentContext(name)` and never compute paths themselves.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -99,19 +98,6 @@ export function isAlive(pid) {
   } catch (error) {
     return error.code === 'EPERM';
   }
-}
-
-export function portOpen(portNumber, host = HOST, timeoutMs = 1000) {
-  return new Promise(resolve => {
-    const socket = net.connect({ port: portNumber, host });
-    const done = ok => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 export const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));

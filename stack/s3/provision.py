@@ -1,7 +1,7 @@
 """Creates the stack's bucket and KMS key in the S3/KMS emulator (idempotent).
 
 usage: provision.py ENDPOINT REGION BUCKET KMS_ALIAS
-Prints the KMS key id.
+The key id is printed for people running it by hand.
 """
 import sys
 

@@ -2,7 +2,13 @@
 // snapshot, INSERT, UPDATE and DELETE arrive in Kafka as change events with
 // the right op, key and values (read with kafkajs, as the product does).
 import { Client } from 'pg';
-import { Fatal, connectApi, kafkaClient, waitFor } from './support';
+import {
+  connectApi,
+  failIfConnectorFailed,
+  waitForConnectorRunning,
+  kafkaClient,
+  waitFor,
+} from './support';
 
 const CONNECTOR_CLASS = 'io.debezium.connector.postgresql.PostgresConnector';
 
@@ -43,20 +49,6 @@ describe('Debezium PostgreSQL source on Kafka Connect', () => {
   const events: Event[] = [];
 
   /** Stops a wait at once when the connector or its task failed, with the worker's stack trace. */
-  const failIfConnectorFailed = async () => {
-    const { status: code, body } = await connectApi(
-      'GET',
-      `/connectors/${connector}/status`,
-    );
-    if (code !== 200) return;
-    const failed = [body.connector, ...body.tasks].find(
-      (s: { state: string }) => s.state === 'FAILED',
-    );
-    if (failed)
-      throw new Fatal(
-        `connector failed: ${failed.trace ?? JSON.stringify(failed)}`,
-      );
-  };
 
   beforeAll(async () => {
     expect(process.env.LP_CONNECT_URL).toBeDefined();
@@ -126,23 +118,7 @@ describe('Debezium PostgreSQL source on Kafka Connect', () => {
     });
     expect(created.status).toBe(201);
 
-    const status = await waitFor(
-      'the connector and its task to be RUNNING',
-      async () => {
-        await failIfConnectorFailed();
-        const { status: code, body } = await connectApi(
-          'GET',
-          `/connectors/${connector}/status`,
-        );
-        if (code !== 200) return undefined;
-        return body.connector.state === 'RUNNING' &&
-          body.tasks.length === 1 &&
-          body.tasks[0].state === 'RUNNING'
-          ? body
-          : undefined;
-      },
-      60_000,
-    );
+    const status = await waitForConnectorRunning(connector);
     expect(status.connector.state).toBe('RUNNING');
     expect(status.tasks).toEqual([
       expect.objectContaining({ id: 0, state: 'RUNNING' }),
@@ -192,7 +168,7 @@ describe('Debezium PostgreSQL source on Kafka Connect', () => {
     await waitFor(
       'the snapshot event',
       async () => {
-        await failIfConnectorFailed();
+        await failIfConnectorFailed(connector);
         return events.some(e => e.value?.op === 'r') ? true : undefined;
       },
       60_000,
@@ -208,7 +184,7 @@ describe('Debezium PostgreSQL source on Kafka Connect', () => {
     await waitFor(
       `5 events on ${topic}`,
       async () => {
-        await failIfConnectorFailed();
+        await failIfConnectorFailed(connector);
         return events.length >= 5 ? true : undefined;
       },
       60_000,

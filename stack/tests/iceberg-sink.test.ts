@@ -9,7 +9,14 @@ import {
 } from '@aws-sdk/client-s3';
 import { Partitioners } from 'kafkajs';
 import { Client } from 'pg';
-import { Fatal, connectApi, kafkaClient, s3Client, waitFor } from './support';
+import {
+  connectApi,
+  failIfConnectorFailed,
+  waitForConnectorRunning,
+  kafkaClient,
+  s3Client,
+  waitFor,
+} from './support';
 
 const SINK_CLASS = 'org.apache.iceberg.connect.IcebergSinkConnector';
 const RECORDS = 200;
@@ -73,18 +80,6 @@ describe('Iceberg sink: Kafka topic -> Iceberg table on S3 with a JDBC catalog',
     return Buffer.from(await object.Body!.transformToByteArray());
   };
   /** Stops a wait at once when the sink or its task failed, with the worker's stack trace. */
-  const failIfSinkFailed = async () => {
-    const { status: code, body } = await connectApi(
-      'GET',
-      `/connectors/${connector}/status`,
-    );
-    if (code !== 200) return;
-    const failed = [body.connector, ...body.tasks].find(
-      (s: { state: string }) => s.state === 'FAILED',
-    );
-    if (failed)
-      throw new Fatal(`sink failed: ${failed.trace ?? JSON.stringify(failed)}`);
-  };
   const catalogRow = async () => {
     const { rows } = await catalogDb.query(
       'select metadata_location from iceberg_tables where catalog_name = $1 and table_namespace = $2 and table_name = $3',
@@ -182,21 +177,7 @@ describe('Iceberg sink: Kafka topic -> Iceberg table on S3 with a JDBC catalog',
       'iceberg.catalog.client.region': process.env.LP_S3_REGION,
     });
     expect(created.status).toBe(201);
-    const status = await waitFor(
-      'the sink and its task to be RUNNING',
-      async () => {
-        await failIfSinkFailed();
-        const { status: code, body } = await connectApi(
-          'GET',
-          `/connectors/${connector}/status`,
-        );
-        if (code !== 200) return undefined;
-        return body.connector.state === 'RUNNING' &&
-          body.tasks[0]?.state === 'RUNNING'
-          ? body
-          : undefined;
-      },
-    );
+    const status = await waitForConnectorRunning(connector);
     expect(status.tasks).toEqual([
       expect.objectContaining({ id: 0, state: 'RUNNING' }),
     ]);
@@ -222,7 +203,7 @@ describe('Iceberg sink: Kafka topic -> Iceberg table on S3 with a JDBC catalog',
     const { location, metadata } = await waitFor(
       `a snapshot with ${RECORDS} records`,
       async () => {
-        await failIfSinkFailed();
+        await failIfConnectorFailed(connector);
         const row = await catalogRow();
         if (!row) return undefined;
         const { bucket: b, key } = parseS3Url(row.metadata_location);

@@ -75,3 +75,43 @@ export function s3Client(): S3Client {
     },
   });
 }
+
+/** Throws `Fatal` (stopping any wait) when a connector or one of its tasks FAILED, with the worker's trace. */
+export async function failIfConnectorFailed(connector: string): Promise<void> {
+  const { status, body } = await connectApi(
+    'GET',
+    `/connectors/${connector}/status`,
+  );
+  if (status !== 200) return;
+  const failed = [body.connector, ...body.tasks].find(
+    (s: { state: string }) => s.state === 'FAILED',
+  );
+  if (failed) {
+    throw new Fatal(
+      `connector ${connector} failed: ${
+        failed.trace ?? JSON.stringify(failed)
+      }`,
+    );
+  }
+}
+
+/** Waits until a connector and all its tasks are RUNNING; returns its status. */
+export function waitForConnectorRunning(connector: string, timeoutMs = 60_000) {
+  return waitFor(
+    `connector ${connector} and its tasks to be RUNNING`,
+    async () => {
+      await failIfConnectorFailed(connector);
+      const { status, body } = await connectApi(
+        'GET',
+        `/connectors/${connector}/status`,
+      );
+      if (status !== 200) return undefined;
+      const running =
+        body.connector.state === 'RUNNING' &&
+        body.tasks.length > 0 &&
+        body.tasks.every((task: { state: string }) => task.state === 'RUNNING');
+      return running ? body : undefined;
+    },
+    timeoutMs,
+  );
+}
