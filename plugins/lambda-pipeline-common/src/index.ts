@@ -20,3 +20,5 @@ export * from './sizing/quantity';
 export * from './sizing/sizing';
 export * from './sizing/plan';
 export * from './api/types';
+export * from './spec/typeMapping';
+export * from './versions/versions';

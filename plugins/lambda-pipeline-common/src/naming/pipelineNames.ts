@@ -90,3 +90,70 @@ export function datasetEntityName(
   const short = type.replace(/-table$/, '').replace(/^kafka-/, '');
   return toEntityName(`${spec.metadata.name}-${short}-${name}`);
 }
+
+/** Strimzi Kafka cluster (and KafkaNodePool owner) of a pipeline. */
+export function kafkaClusterName(spec: LambdaPipeline): string {
+  return toKubernetesName(`${spec.metadata.name}-kafka`);
+}
+
+/** Strimzi KafkaConnect cluster of a pipeline. */
+export function kafkaConnectName(spec: LambdaPipeline): string {
+  return toKubernetesName(`${spec.metadata.name}-connect`);
+}
+
+/** The Debezium source connector. */
+export function cdcConnectorName(spec: LambdaPipeline): string {
+  return toKubernetesName(`${spec.metadata.name}-cdc`);
+}
+
+/** The lake sink connector (Iceberg or raw S3). */
+export function lakeSinkConnectorName(spec: LambdaPipeline): string {
+  return toKubernetesName(`${spec.metadata.name}-lake`);
+}
+
+/** PostgreSQL replication slot and publication of the Debezium connector. */
+export function replicationSlotName(spec: LambdaPipeline): string {
+  return toSqlIdentifier(`${spec.metadata.name}_cdc`);
+}
+
+export function publicationName(spec: LambdaPipeline): string {
+  return toSqlIdentifier(`${spec.metadata.name}_cdc`);
+}
+
+/**
+ * Schema in the source database for the pipeline's own tables (Debezium's
+ * heartbeat and signal tables), kept apart from the application's tables.
+ */
+export function controlSchemaName(spec: LambdaPipeline): string {
+  return toSqlIdentifier(`${spec.metadata.name}_cdc`);
+}
+
+/** Kafka consumer group of the speed job. */
+export function speedConsumerGroup(spec: LambdaPipeline): string {
+  return `${spec.metadata.name}-speed`;
+}
+
+/** SparkApplication names (the batch one gets a unique suffix per run). */
+export function speedApplicationName(spec: LambdaPipeline): string {
+  return toKubernetesName(`${spec.metadata.name}-speed`);
+}
+
+export function batchApplicationName(spec: LambdaPipeline): string {
+  return toKubernetesName(`${spec.metadata.name}-batch`);
+}
+
+/** Where the S3 objects of a pipeline live (raw landing zone, Iceberg warehouse, checkpoints). */
+export function lakePaths(spec: LambdaPipeline): {
+  warehouse: string;
+  raw: string;
+  checkpoints: string;
+} {
+  const { bucket, prefix } = spec.spec.lake.s3;
+  const key = (prefix ?? spec.metadata.name).replace(/^\/+|\/+$/g, '');
+  return {
+    // Iceberg's S3FileIO takes s3://; Spark's checkpoints go through Hadoop S3A.
+    warehouse: `s3://${bucket}/${key}/warehouse`,
+    raw: `s3://${bucket}/${key}/raw`,
+    checkpoints: `s3a://${bucket}/${key}/checkpoints`,
+  };
+}

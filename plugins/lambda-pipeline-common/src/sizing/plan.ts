@@ -1,19 +1,39 @@
 import {
+  batchApplicationName,
+  cdcConnectorName,
   cdcTopicName,
   clickhouseDatabase,
+  controlSchemaName,
+  datasetEntityName,
   datasetTableName,
   deadLetterTopicName,
   heartbeatTopicName,
   icebergControlTopicName,
   icebergNamespace,
+  kafkaClusterName,
+  kafkaConnectName,
   kafkaTopicResourceName,
   kubernetesNamespace,
+  lakePaths,
+  lakeSinkConnectorName,
+  publicationName,
   qualifiedSourceName,
+  replicationSlotName,
   snowflakeStagingTableName,
   snowflakeTableName,
+  speedApplicationName,
+  speedConsumerGroup,
 } from '../naming/pipelineNames';
-import type { LambdaPipeline } from '../spec/schema';
-import { PipelineSizing, pipelineSizing } from './sizing';
+import { toEntityName } from '../naming/rules';
+import type { LambdaPipeline, SourceTable } from '../spec/schema';
+import { LayerTypes, layerTypes } from '../spec/typeMapping';
+import { PinnedVersion, VERSIONS } from '../versions/versions';
+import { formatMiB } from './quantity';
+import {
+  PipelineSizing,
+  SPARK_MEMORY_OVERHEAD_MIB,
+  pipelineSizing,
+} from './sizing';
 
 /** A Kafka topic the pipeline owns and the Strimzi KafkaTopic that declares it. */
 export interface PlannedTopic {
@@ -22,19 +42,59 @@ export interface PlannedTopic {
   partitions: number;
 }
 
+/** A source column with its type in every layer. */
+export interface PlannedColumn extends LayerTypes {
+  name: string;
+  nullable: boolean;
+  isKey: boolean;
+  isMeasure: boolean;
+  isEventTime: boolean;
+}
+
+/** Catalog entity names of one dataset in every layer. */
+export interface PlannedEntities {
+  source: string;
+  topic: string;
+  icebergTable: string;
+  clickhouseTable: string;
+  snowflakeTable: string;
+  snowflakeStagingTable: string;
+}
+
 /** Where one source table's rows live in every layer. */
 export interface PlannedDataset {
+  /** `schema.table` in PostgreSQL. */
   source: string;
+  sourceSchema: string;
+  sourceTable: string;
+  /** Table name used in ClickHouse and Iceberg (`schema_table` outside `public`). */
+  tableName: string;
   topic: PlannedTopic;
   clickhouseTable: string;
   icebergTable: string;
   snowflakeTable: string;
   snowflakeStagingTable: string;
+  columns: PlannedColumn[];
+  primaryKey: string[];
+  eventTimeColumn: string;
+  measures: string[];
+  entities: PlannedEntities;
+}
+
+/** Resources of one rendered container, as Kubernetes quantities. */
+export interface PlannedResources {
+  replicas: number;
+  requestMemory: string;
+  limitMemory: string;
+  requestCpu: string;
+  /** Spark pods only: JVM heap (`memory`) and `memoryOverhead`, summing to the limit. */
+  sparkMemory?: string;
+  sparkMemoryOverhead?: string;
 }
 
 /**
- * Everything the skeletons need beyond the spec itself: sizes and every
- * derived name, computed once so no template re-derives them.
+ * Everything the skeletons need beyond the spec itself: sizes, every derived
+ * name and the version matrix, computed once so no template re-derives them.
  */
 export interface PipelinePlan {
   spec: LambdaPipeline;
@@ -46,6 +106,98 @@ export interface PipelinePlan {
     icebergControl: PlannedTopic;
     heartbeat: PlannedTopic;
   };
+  names: {
+    kafkaCluster: string;
+    kafkaBootstrap: string;
+    kafkaConnect: string;
+    cdcConnector: string;
+    lakeSinkConnector: string;
+    replicationSlot: string;
+    publication: string;
+    controlSchema: string;
+    /** `schema.table` of every source table. */
+    sourceTables: string[];
+    cdcTopics: string[];
+    icebergTables: string[];
+    /** Distinct PostgreSQL schemas of the source tables. */
+    sourceSchemas: string[];
+    heartbeatTable: string;
+    signalTable: string;
+    speedConsumerGroup: string;
+    speedApplication: string;
+    batchApplication: string;
+    clickhouseDatabase: string;
+    icebergNamespace: string;
+    systemEntity: string;
+    componentEntity: string;
+    deadLetterEntity: string;
+  };
+  lake: { warehouse: string; raw: string; checkpoints: string };
+  /** Per rendered container id (see `componentSizing`). */
+  resources: Record<string, PlannedResources>;
+  /** The memory table as rows for the README. */
+  memoryTable: Array<{
+    title: string;
+    layer: string;
+    phase: string;
+    replicas: number;
+    request: string;
+    limit: string;
+    total: string;
+    renderedIn: string;
+  }>;
+  versions: Record<string, PinnedVersion>;
+  /** Airflow: how quickly a push to the DAG repo is live (git-sync period + DAG-folder refresh). */
+  airflow: {
+    gitSyncPeriodSeconds: number;
+    dagRefreshIntervalSeconds: number;
+    worstCaseDagDelaySeconds: number;
+  };
+  /** Where the pipeline reaches its lake and warehouse from inside kind. */
+  endpoints: {
+    local: boolean;
+    /** Local profile: the stack's S3-compatible store, path-style. */
+    s3Endpoint?: string;
+    /** Local profile: the Snowflake emulator (else the account's own URL). */
+    snowflakeUrl: string;
+  };
+}
+
+/**
+ * Target for "a pushed DAG is live": git-sync's period plus the DAG
+ * processor's bundle refresh must stay under two minutes, leaving ~10 s for
+ * parsing.
+ */
+export const DAG_LIVE_TARGET_SECONDS = 110;
+
+/** Host name under which kind pods reach the Docker Desktop host (the local stack). */
+export const DOCKER_HOST_ALIAS = 'host.docker.internal';
+
+function plannedColumns(table: SourceTable): PlannedColumn[] {
+  return table.columns.map(column => ({
+    name: column.name,
+    nullable: column.nullable && !table.primaryKey.includes(column.name),
+    isKey: table.primaryKey.includes(column.name),
+    isMeasure: table.measures.includes(column.name),
+    isEventTime: column.name === table.eventTimeColumn,
+    ...layerTypes(column.type),
+  }));
+}
+
+const mi = (value: number) => `${value}Mi`;
+
+function airflowTiming(gitSyncPeriodSeconds: number): PipelinePlan['airflow'] {
+  // The DAG processor re-lists the bundle every refresh interval (default
+  // 300 s in Airflow 3): shorten it so period + refresh meets the target.
+  const dagRefreshIntervalSeconds = Math.min(
+    60,
+    Math.max(10, DAG_LIVE_TARGET_SECONDS - gitSyncPeriodSeconds),
+  );
+  return {
+    gitSyncPeriodSeconds,
+    dagRefreshIntervalSeconds,
+    worstCaseDagDelaySeconds: gitSyncPeriodSeconds + dagRefreshIntervalSeconds,
+  };
 }
 
 export function planPipeline(spec: LambdaPipeline): PipelinePlan {
@@ -56,20 +208,79 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
     partitions,
   });
   const { database, schema } = spec.spec.snowflake;
+  const controlSchema = controlSchemaName(spec);
+  const kafkaCluster = kafkaClusterName(spec);
+
+  const resources: Record<string, PlannedResources> = {};
+  for (const component of sizing.memory.components) {
+    if (!component.renderedIn) {
+      continue;
+    }
+    const isSpark = /-(driver|executor)$/.test(component.id);
+    resources[component.id] = {
+      replicas: component.replicas,
+      requestMemory: mi(component.requestMiB),
+      limitMemory: mi(component.limitMiB),
+      requestCpu: `${component.cpuRequestMillis}m`,
+      ...(isSpark
+        ? {
+            // Spark's own unit suffix: 'm' is MiB here.
+            sparkMemory: `${component.limitMiB - SPARK_MEMORY_OVERHEAD_MIB}m`,
+            sparkMemoryOverhead: `${SPARK_MEMORY_OVERHEAD_MIB}m`,
+          }
+        : {}),
+    };
+  }
+
   return {
     spec,
     sizing,
     namespace: kubernetesNamespace(spec),
-    datasets: spec.spec.source.postgres.tables.map(table => ({
-      source: qualifiedSourceName(table),
-      topic: topic(cdcTopicName(spec, table), sizing.partitions),
-      clickhouseTable: `${clickhouseDatabase(spec)}.${datasetTableName(table)}`,
-      icebergTable: `${icebergNamespace(spec)}.${datasetTableName(table)}`,
-      snowflakeTable: `${database}.${schema}.${snowflakeTableName(table)}`,
-      snowflakeStagingTable: `${database}.${schema}.${snowflakeStagingTableName(
-        table,
-      )}`,
-    })),
+    datasets: spec.spec.source.postgres.tables.map(table => {
+      const tableName = datasetTableName(table);
+      const cdcTopic = topic(cdcTopicName(spec, table), sizing.partitions);
+      return {
+        source: qualifiedSourceName(table),
+        sourceSchema: table.schema,
+        sourceTable: table.table,
+        tableName,
+        topic: cdcTopic,
+        clickhouseTable: `${clickhouseDatabase(spec)}.${tableName}`,
+        icebergTable: `${icebergNamespace(spec)}.${tableName}`,
+        snowflakeTable: `${database}.${schema}.${snowflakeTableName(table)}`,
+        snowflakeStagingTable: `${database}.${schema}.${snowflakeStagingTableName(
+          table,
+        )}`,
+        columns: plannedColumns(table),
+        primaryKey: table.primaryKey,
+        eventTimeColumn: table.eventTimeColumn,
+        measures: table.measures,
+        entities: {
+          source: datasetEntityName(
+            spec,
+            'postgres-table',
+            qualifiedSourceName(table),
+          ),
+          topic: datasetEntityName(spec, 'kafka-topic', cdcTopic.name),
+          icebergTable: datasetEntityName(spec, 'iceberg-table', tableName),
+          clickhouseTable: datasetEntityName(
+            spec,
+            'clickhouse-table',
+            tableName,
+          ),
+          snowflakeTable: datasetEntityName(
+            spec,
+            'snowflake-table',
+            snowflakeTableName(table).toLowerCase(),
+          ),
+          snowflakeStagingTable: datasetEntityName(
+            spec,
+            'snowflake-table',
+            snowflakeStagingTableName(table).toLowerCase(),
+          ),
+        },
+      };
+    }),
     topics: {
       // Dead letters are rare; one partition keeps their order.
       deadLetter: topic(deadLetterTopicName(spec), 1),
@@ -77,5 +288,66 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
       icebergControl: topic(icebergControlTopicName(spec), 1),
       heartbeat: topic(heartbeatTopicName(spec), 1),
     },
+    names: {
+      kafkaCluster,
+      kafkaBootstrap: `${kafkaCluster}-kafka-bootstrap:9092`,
+      kafkaConnect: kafkaConnectName(spec),
+      cdcConnector: cdcConnectorName(spec),
+      lakeSinkConnector: lakeSinkConnectorName(spec),
+      replicationSlot: replicationSlotName(spec),
+      publication: publicationName(spec),
+      controlSchema,
+      sourceTables: spec.spec.source.postgres.tables.map(qualifiedSourceName),
+      cdcTopics: spec.spec.source.postgres.tables.map(table =>
+        cdcTopicName(spec, table),
+      ),
+      icebergTables: spec.spec.source.postgres.tables.map(
+        table => `${icebergNamespace(spec)}.${datasetTableName(table)}`,
+      ),
+      sourceSchemas: [
+        ...new Set(spec.spec.source.postgres.tables.map(table => table.schema)),
+      ],
+      heartbeatTable: `${controlSchema}.debezium_heartbeat`,
+      signalTable: `${controlSchema}.debezium_signal`,
+      speedConsumerGroup: speedConsumerGroup(spec),
+      speedApplication: speedApplicationName(spec),
+      batchApplication: batchApplicationName(spec),
+      clickhouseDatabase: clickhouseDatabase(spec),
+      icebergNamespace: icebergNamespace(spec),
+      systemEntity: toEntityName(
+        spec.metadata.system.replace(/^.*[:/]/, '') || spec.metadata.name,
+      ),
+      componentEntity: toEntityName(`${spec.metadata.name}-pipeline`),
+      deadLetterEntity: datasetEntityName(
+        spec,
+        'kafka-topic',
+        deadLetterTopicName(spec),
+      ),
+    },
+    lake: lakePaths(spec),
+    resources,
+    memoryTable: sizing.memory.components.map(component => ({
+      title: component.title,
+      layer: component.layer,
+      phase: component.phase,
+      replicas: component.replicas,
+      request: formatMiB(component.requestMiB),
+      limit: formatMiB(component.limitMiB),
+      total: formatMiB(component.limitMiB * component.replicas),
+      renderedIn: component.renderedIn ?? 'kind itself / beside kind',
+    })),
+    versions: { ...VERSIONS },
+    airflow: airflowTiming(spec.spec.dags.syncPeriodSeconds),
+    endpoints:
+      spec.spec.environment.profile === 'local'
+        ? {
+            local: true,
+            s3Endpoint: `http://${DOCKER_HOST_ALIAS}:59000`,
+            snowflakeUrl: `http://${DOCKER_HOST_ALIAS}:58080`,
+          }
+        : {
+            local: false,
+            snowflakeUrl: `https://${spec.spec.snowflake.account}.snowflakecomputing.com`,
+          },
   };
 }

@@ -58,7 +58,9 @@ describe('sizing', () => {
       .filter(c => c.phase === 'steady')
       .reduce((sum, c) => sum + c.limitMiB * c.replicas, 0);
     expect(plan.steadyLimitMiB).toBe(steady);
-    expect(plan.peakLimitMiB).toBe(plan.steadyLimitMiB + plan.burstLimitMiB);
+    expect(plan.peakLimitMiB).toBe(
+      plan.steadyLimitMiB + Math.max(plan.burstLimitMiB, plan.deployLimitMiB),
+    );
     expect(plan.fits).toBe(true);
     expect(plan.headroomMiB).toBe(16384 - plan.peakLimitMiB);
     plan.components.forEach(c =>
@@ -76,6 +78,6 @@ describe('sizing', () => {
     expect(large.steadyLimitMiB - small.steadyLimitMiB).toBe(3 * 1024);
     expect(large.fits).toBe(true);
     expect(validatePipelineSpec(inputWith(100_000, '16Gi')).valid).toBe(false);
-    expect(validatePipelineSpec(inputWith(100_000, '18Gi')).valid).toBe(true);
+    expect(validatePipelineSpec(inputWith(100_000, '20Gi')).valid).toBe(true);
   });
 });

@@ -27,7 +27,16 @@ export type Layer =
   | 'orchestration'
   | 'observability';
 
-/** One workload of the deployment and what each of its replicas reserves. */
+/**
+ * When a container runs: `steady` all the time; `burst` only while a batch
+ * run is active (the batch driver/executor and the Airflow task pod);
+ * `deploy` only while the pipeline is being installed (the Connect image
+ * build, the Airflow database migration). Burst and deploy never overlap, so
+ * the peak is steady plus the larger of the two.
+ */
+export type Phase = 'steady' | 'burst' | 'deploy';
+
+/** One container of the deployment and what each of its replicas reserves. */
 export interface ComponentSizing {
   id: string;
   title: string;
@@ -36,13 +45,13 @@ export interface ComponentSizing {
   requestMiB: number;
   limitMiB: number;
   cpuRequestMillis: number;
+  phase: Phase;
   /**
-   * `steady` runs all the time; `burst` only while a batch run is active
-   * (the batch driver/executor and the Airflow task pod).
+   * Where the rendered platform repo sets this container's resources, or
+   * undefined for what kind itself runs (control plane) or runs beside it
+   * (the registry).
    */
-  phase: 'steady' | 'burst';
-  /** False for what kind itself runs (control plane) or runs beside it (registry). */
-  rendered: boolean;
+  renderedIn?: string;
 }
 
 export interface MemoryPlan {
@@ -50,7 +59,8 @@ export interface MemoryPlan {
   components: ComponentSizing[];
   steadyLimitMiB: number;
   burstLimitMiB: number;
-  /** Steady plus burst: what must fit in the budget. */
+  deployLimitMiB: number;
+  /** Steady plus the larger of burst and deploy: what must fit in the budget. */
   peakLimitMiB: number;
   headroomMiB: number;
   fits: boolean;
@@ -61,17 +71,27 @@ export interface PipelineSizing {
   speedExecutors: number;
   /** Upper bound of records per micro-batch; twice the target so a backlog drains. */
   maxOffsetsPerTrigger: number;
+  /** Lake sink tasks: one per two CDC partitions (each task holds a writer per table). */
+  lakeSinkTasks: number;
+  /** Raw landing sink: records per uploaded object (ten seconds of the target rate). */
+  rawBatchMessages: number;
   memory: MemoryPlan;
 }
+
+/**
+ * Spark pods: the operator adds `memoryOverhead` to the JVM heap to size the
+ * pod (at least 384 MiB: kubeflow/spark-operator#817), so the heap is the
+ * pod limit minus this.
+ */
+export const SPARK_MEMORY_OVERHEAD_MIB = 384;
 
 const c = (
   id: string,
   title: string,
   layer: Layer,
-  requestMiB: number,
-  limitMiB: number,
-  cpuRequestMillis: number,
-  extra: Partial<Pick<ComponentSizing, 'replicas' | 'phase' | 'rendered'>> = {},
+  [requestMiB, limitMiB, cpuRequestMillis]: [number, number, number],
+  renderedIn: string | undefined,
+  extra: Partial<Pick<ComponentSizing, 'replicas' | 'phase'>> = {},
 ): ComponentSizing => ({
   id,
   title,
@@ -81,7 +101,7 @@ const c = (
   cpuRequestMillis,
   replicas: extra.replicas ?? 1,
   phase: extra.phase ?? 'steady',
-  rendered: extra.rendered ?? true,
+  renderedIn,
 });
 
 export function speedExecutorsFor(targetEventsPerSecond: number): number {
@@ -98,134 +118,237 @@ export function partitionsFor(targetEventsPerSecond: number): number {
   return Math.ceil(Math.max(byRate, cores) / cores) * cores;
 }
 
+/**
+ * Pods of the Airflow chart that carry a git-sync sidecar: the DAG processor,
+ * the triggerer and (counted conservatively, the chart adds it in some
+ * configurations) the scheduler. Task pods get git-sync as an init container,
+ * which does not add to the pod's limit.
+ */
+export const AIRFLOW_GIT_SYNC_SIDECARS = 3;
+
 /** Every container the deployment runs, with its memory and CPU reservations. */
 export function componentSizing(
   targetEventsPerSecond: number,
 ): ComponentSizing[] {
   const executors = speedExecutorsFor(targetEventsPerSecond);
+  const sparkCores = SPARK_EXECUTOR_CORES * 500;
   return [
     c(
       'kind-control-plane',
       'kind control plane (API server, etcd, CoreDNS, local-path)',
       'platform',
-      1229,
-      1229,
-      500,
-      { rendered: false },
+      [1229, 1229, 500],
+      undefined,
     ),
     c(
       'local-registry',
       'Local image registry (beside kind)',
       'platform',
-      64,
-      64,
-      50,
-      { rendered: false },
+      [64, 64, 50],
+      undefined,
     ),
     c(
       'strimzi-operator',
       'Strimzi cluster operator',
       'platform',
-      384,
-      410,
-      100,
+      [384, 410, 100],
+      'helm/strimzi.values.yaml: resources',
     ),
-    c('sealed-secrets', 'Sealed secrets controller', 'platform', 96, 128, 50),
-    c('spark-operator', 'Spark operator', 'platform', 384, 512, 100),
+    c(
+      'sealed-secrets',
+      'Sealed Secrets controller',
+      'platform',
+      [96, 128, 50],
+      'helm/sealed-secrets.values.yaml: resources',
+    ),
+    c(
+      'spark-operator-controller',
+      'Spark operator controller',
+      'platform',
+      [256, 384, 100],
+      'helm/spark-operator.values.yaml: controller.resources',
+    ),
+    c(
+      'spark-operator-webhook',
+      'Spark operator webhook',
+      'platform',
+      [96, 128, 50],
+      'helm/spark-operator.values.yaml: webhook.resources',
+    ),
     c(
       'postgres',
       'PostgreSQL (source OLTP, logical WAL)',
       'ingest',
-      768,
-      819,
-      250,
+      [768, 819, 250],
+      'base/postgres/statefulset.yaml',
     ),
-    c('kafka', 'Kafka broker + KRaft controller', 'ingest', 1280, 1331, 500),
+    c(
+      'kafka',
+      'Kafka broker + KRaft controller',
+      'ingest',
+      [1280, 1331, 500],
+      'base/kafka/kafka.yaml: KafkaNodePool spec.resources',
+    ),
+    c(
+      'kafka-topic-operator',
+      'Strimzi topic operator',
+      'ingest',
+      [256, 320, 100],
+      'base/kafka/kafka.yaml: entityOperator.topicOperator.resources',
+    ),
+    c(
+      'kafka-exporter',
+      'Kafka exporter (consumer lag metrics)',
+      'ingest',
+      [64, 96, 50],
+      'base/kafka/kafka.yaml: kafkaExporter.resources',
+    ),
     c(
       'kafka-connect',
       'Kafka Connect (Debezium + lake sink)',
       'ingest',
-      1280,
-      1331,
-      500,
+      [1280, 1331, 500],
+      'base/kafka/connect.yaml: spec.resources',
     ),
     c(
       'speed-driver',
       'Speed job driver (Spark Structured Streaming)',
       'speed',
-      1024,
-      1024,
-      500,
+      [1024, 1024, 500],
+      'base/spark/speed.yaml: driver memory + memoryOverhead',
     ),
     c(
       'speed-executor',
       'Speed job executor',
       'speed',
-      1024,
-      1024,
-      SPARK_EXECUTOR_CORES * 500,
+      [1024, 1024, sparkCores],
+      'base/spark/speed.yaml: executor memory + memoryOverhead',
       { replicas: executors },
     ),
     c(
       'clickhouse',
       'ClickHouse (speed-layer serving)',
       'serving',
-      1536,
-      1536,
-      500,
+      [1536, 1536, 500],
+      'base/clickhouse/statefulset.yaml',
     ),
     c(
       'airflow-api-server',
       'Airflow API server',
       'orchestration',
-      640,
-      768,
-      100,
+      [640, 768, 100],
+      'helm/airflow.values.yaml: apiServer.resources',
     ),
-    c('airflow-scheduler', 'Airflow scheduler', 'orchestration', 448, 512, 100),
+    c(
+      'airflow-scheduler',
+      'Airflow scheduler',
+      'orchestration',
+      [448, 512, 100],
+      'helm/airflow.values.yaml: scheduler.resources',
+    ),
     c(
       'airflow-dag-processor',
-      'Airflow DAG processor + git-sync',
+      'Airflow DAG processor',
       'orchestration',
-      320,
-      384,
-      100,
+      [320, 384, 100],
+      'helm/airflow.values.yaml: dagProcessor.resources',
     ),
-    c('airflow-triggerer', 'Airflow triggerer', 'orchestration', 192, 256, 50),
+    c(
+      'airflow-triggerer',
+      'Airflow triggerer',
+      'orchestration',
+      [192, 256, 50],
+      'helm/airflow.values.yaml: triggerer.resources',
+    ),
+    c(
+      'airflow-git-sync',
+      'git-sync sidecars (DAG repository)',
+      'orchestration',
+      [48, 64, 20],
+      'helm/airflow.values.yaml: dags.gitSync.resources',
+      { replicas: AIRFLOW_GIT_SYNC_SIDECARS },
+    ),
     c(
       'prometheus',
       'Prometheus (metrics and alert rules)',
       'observability',
-      448,
-      512,
-      100,
+      [384, 448, 100],
+      'helm/kube-prometheus-stack.values.yaml: prometheus.prometheusSpec.resources',
+    ),
+    c(
+      'prometheus-config-reloader',
+      'Prometheus config reloader',
+      'observability',
+      [24, 32, 10],
+      'helm/kube-prometheus-stack.values.yaml: prometheusOperator.prometheusConfigReloader.resources',
+    ),
+    c(
+      'prometheus-operator',
+      'Prometheus operator',
+      'observability',
+      [64, 96, 50],
+      'helm/kube-prometheus-stack.values.yaml: prometheusOperator.resources',
+    ),
+    c(
+      'kube-state-metrics',
+      'kube-state-metrics (pod and object state for alerts)',
+      'observability',
+      [64, 96, 20],
+      'helm/kube-prometheus-stack.values.yaml: kube-state-metrics.resources',
+    ),
+    c(
+      'grafana',
+      'Grafana (pipeline dashboard)',
+      'observability',
+      [160, 192, 50],
+      'helm/kube-prometheus-stack.values.yaml: grafana.resources',
+    ),
+    c(
+      'grafana-dashboard-sidecar',
+      'Grafana dashboard loader sidecar',
+      'observability',
+      [48, 64, 10],
+      'helm/kube-prometheus-stack.values.yaml: grafana.sidecar.resources',
     ),
     c(
       'batch-driver',
       'Batch job driver (Spark, during a run)',
       'batch',
-      1024,
-      1024,
-      500,
+      [1024, 1024, 500],
+      'base/spark/batch.yaml: driver memory + memoryOverhead',
       { phase: 'burst' },
     ),
     c(
       'batch-executor',
       'Batch job executor (during a run)',
       'batch',
-      1024,
-      1024,
-      SPARK_EXECUTOR_CORES * 500,
+      [1024, 1024, sparkCores],
+      'base/spark/batch.yaml: executor memory + memoryOverhead',
       { phase: 'burst' },
     ),
     c(
       'airflow-task',
       'Airflow task pod (KubernetesExecutor, during a run)',
       'orchestration',
-      448,
-      512,
-      100,
+      [448, 512, 100],
+      'helm/airflow.values.yaml: workers.resources',
       { phase: 'burst' },
+    ),
+    c(
+      'kafka-connect-build',
+      'Kafka Connect image build (once, at deploy)',
+      'ingest',
+      [768, 1024, 250],
+      'base/kafka/connect.yaml: spec.build.resources',
+      { phase: 'deploy' },
+    ),
+    c(
+      'airflow-migrate-db',
+      'Airflow database migration (once, at deploy)',
+      'orchestration',
+      [256, 384, 100],
+      'helm/airflow.values.yaml: migrateDatabaseJob.resources',
+      { phase: 'deploy' },
     ),
   ];
 }
@@ -252,12 +375,14 @@ export function memoryPlanFor(
       );
   const steadyLimitMiB = sum('steady');
   const burstLimitMiB = sum('burst');
-  const peakLimitMiB = steadyLimitMiB + burstLimitMiB;
+  const deployLimitMiB = sum('deploy');
+  const peakLimitMiB = steadyLimitMiB + Math.max(burstLimitMiB, deployLimitMiB);
   return {
     budgetMiB,
     components,
     steadyLimitMiB,
     burstLimitMiB,
+    deployLimitMiB,
     peakLimitMiB,
     headroomMiB: budgetMiB - peakLimitMiB,
     fits: peakLimitMiB <= budgetMiB,
@@ -270,6 +395,11 @@ export function pipelineSizing(spec: LambdaPipeline): PipelineSizing {
     partitions: spec.spec.kafka.partitions ?? partitionsFor(target),
     speedExecutors: speedExecutorsFor(target),
     maxOffsetsPerTrigger: target * spec.spec.speed.triggerIntervalSeconds * 2,
+    lakeSinkTasks: Math.max(
+      1,
+      Math.ceil((spec.spec.kafka.partitions ?? partitionsFor(target)) / 2),
+    ),
+    rawBatchMessages: Math.max(1000, target * 10),
     memory: memoryPlan(spec),
   };
 }

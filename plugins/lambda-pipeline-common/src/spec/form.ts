@@ -36,8 +36,13 @@ export interface PipelineFormValues {
   snowflakeSchema: string;
   snowflakeRole: string;
   snowflakeUser: string;
-  dagRepoUrl: string;
+  /** Optional: derived from where the DAG repository is published when blank. */
+  dagRepoUrl?: string;
   syncPeriodSeconds?: number;
+  /** Where the two repositories are published; not part of the spec. */
+  publishTo?: 'local' | 'github' | 'gitlab';
+  /** RepoUrlPicker value (`host?owner=o&repo=r`) of the platform repo when publishing to a Git host. */
+  repoUrl?: string;
   secretPostgres: string;
   secretClickhouse: string;
   secretS3: string;
@@ -71,6 +76,8 @@ export const PIPELINE_FORM_FIELDS: ReadonlyArray<keyof PipelineFormValues> = [
   'snowflakeUser',
   'dagRepoUrl',
   'syncPeriodSeconds',
+  'publishTo',
+  'repoUrl',
   'secretPostgres',
   'secretClickhouse',
   'secretS3',
@@ -88,6 +95,39 @@ function compact<T extends Record<string, unknown>>(object: T): T {
   return Object.fromEntries(
     Object.entries(object).filter(([, value]) => value !== undefined),
   ) as T;
+}
+
+/** Mount point of the local Git repositories inside the kind node (see the kind config). */
+export const KIND_LOCAL_REPOS_PATH = '/lp-repos';
+
+/** Name of the DAG repository published next to the platform repository. */
+export function dagRepoName(pipelineName: string): string {
+  return `${pipelineName}-dags`;
+}
+
+/** Name of the platform repository. */
+export function platformRepoName(pipelineName: string): string {
+  return `${pipelineName}-platform`;
+}
+
+/**
+ * Where git-sync pulls the DAGs from when the form leaves it blank: the DAG
+ * repository the template publishes, seen from inside the cluster.
+ */
+export function defaultDagRepoUrl(
+  values: PipelineFormValues,
+): string | undefined {
+  if (!values.name) {
+    return undefined;
+  }
+  if ((values.publishTo ?? 'local') === 'local') {
+    return `file://${KIND_LOCAL_REPOS_PATH}/${dagRepoName(values.name)}.git`;
+  }
+  const match = /^([^?]+)\?(.*)$/.exec(values.repoUrl ?? '');
+  const owner = match && new URLSearchParams(match[2]).get('owner');
+  return match && owner
+    ? `https://${match[1]}/${owner}/${dagRepoName(values.name)}.git`
+    : undefined;
 }
 
 /**
@@ -149,7 +189,8 @@ export function specFromForm(values: PipelineFormValues): LambdaPipelineInput {
         user: values.snowflakeUser,
       },
       dags: compact({
-        repoUrl: values.dagRepoUrl,
+        repoUrl: (given(values.dagRepoUrl) ??
+          defaultDagRepoUrl(values)) as string,
         syncPeriodSeconds: values.syncPeriodSeconds,
       }),
       secrets: {

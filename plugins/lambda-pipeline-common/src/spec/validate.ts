@@ -110,8 +110,12 @@ function memoryProblems(
       )} this pipeline needs (${formatMiB(
         plan.steadyLimitMiB,
       )} steady + ${formatMiB(
-        plan.burstLimitMiB,
-      )} while a batch run is active), ${formatMiB(
+        Math.max(plan.burstLimitMiB, plan.deployLimitMiB),
+      )} ${
+        plan.burstLimitMiB >= plan.deployLimitMiB
+          ? 'while a batch run is active'
+          : 'while it is being deployed'
+      }), ${formatMiB(
         -plan.headroomMiB,
       )} over; the largest parts are ${largest}. Give Docker Desktop more memory and raise the budget, or lower the throughput target`,
     },

@@ -8,7 +8,17 @@ import {
   validatePipelineSpec,
 } from '@internal/backstage-plugin-lambda-pipeline-common';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import yaml from 'yaml';
 import { examples } from './planPipeline.examples';
+
+export interface PlanPipelineOptions {
+  /**
+   * Absolute directory of the local bare Git repositories
+   * (`lambdaPipelines.publish.local.directory`); the kind config mounts it so
+   * git-sync can pull a locally published DAG repository.
+   */
+  localRepoDirectory?: string;
+}
 
 export const PLAN_PIPELINE_ACTION_ID = 'lambda:pipeline:plan';
 
@@ -19,7 +29,7 @@ export const PLAN_PIPELINE_ACTION_ID = 'lambda:pipeline:plan';
  * every topic and table name — for the skeletons to render from. No side
  * effects: it runs the same in a dry run.
  */
-export function createPlanPipelineAction() {
+export function createPlanPipelineAction(options: PlanPipelineOptions = {}) {
   return createTemplateAction({
     id: PLAN_PIPELINE_ACTION_ID,
     description:
@@ -45,6 +55,18 @@ export function createPlanPipelineAction() {
               'Namespace, datasets, topics and sizing (memory table included)',
             ),
         name: z => z.string().describe('Pipeline name'),
+        specYaml: z =>
+          z
+            .string()
+            .describe(
+              'The spec as YAML, for the pipeline.yaml of the platform repo',
+            ),
+        localRepoDirectory: z =>
+          z
+            .string()
+            .describe(
+              'Absolute directory of local Git repositories (empty when not configured)',
+            ),
         summary: z =>
           z.string().describe('One paragraph for people: sizes and memory'),
       },
@@ -93,6 +115,8 @@ export function createPlanPipelineAction() {
       ctx.output('spec', result.spec);
       ctx.output('plan', plan as unknown as Record<string, unknown>);
       ctx.output('name', result.spec.metadata.name);
+      ctx.output('specYaml', yaml.stringify(result.spec, { lineWidth: 0 }));
+      ctx.output('localRepoDirectory', options.localRepoDirectory ?? '');
       ctx.output('summary', summary);
     },
   });

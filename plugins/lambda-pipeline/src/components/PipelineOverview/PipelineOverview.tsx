@@ -21,6 +21,12 @@ import Grid from '@material-ui/core/Grid';
 import useAsync from 'react-use/esm/useAsync';
 import { lambdaPipelineApiRef } from '../../api/LambdaPipelineApi';
 
+const PHASE_TEXT: Record<ComponentSizing['phase'], string> = {
+  steady: 'always',
+  burst: 'during a batch run',
+  deploy: 'once, while deploying',
+};
+
 const memoryColumns: TableColumn<ComponentSizing>[] = [
   { title: 'Component', field: 'title' },
   { title: 'Layer', field: 'layer' },
@@ -33,7 +39,7 @@ const memoryColumns: TableColumn<ComponentSizing>[] = [
   { title: 'Limit', render: row => formatMiB(row.limitMiB), type: 'numeric' },
   {
     title: 'When',
-    render: row => (row.phase === 'burst' ? 'during a batch run' : 'always'),
+    render: row => PHASE_TEXT[row.phase],
   },
 ];
 
@@ -120,7 +126,9 @@ export const PipelineOverview = () => {
             sizing.memory.steadyLimitMiB,
           )} steady + ${formatMiB(
             sizing.memory.burstLimitMiB,
-          )} during batch runs, ${formatMiB(
+          )} during batch runs (${formatMiB(
+            sizing.memory.deployLimitMiB,
+          )} while deploying), ${formatMiB(
             sizing.memory.headroomMiB,
           )} headroom`}
           options={{ paging: false, search: false, padding: 'dense' }}

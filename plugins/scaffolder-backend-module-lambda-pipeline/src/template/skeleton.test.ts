@@ -1,0 +1,255 @@
+import yaml from 'yaml';
+import {
+  RenderBackend,
+  RenderResult,
+  startRenderBackend,
+} from '../__testUtils__/render';
+import { findUnrenderedSyntax } from '../__testUtils__/unrendered';
+import { parseYamlFiles } from '../__testUtils__/yamlFiles';
+import { loadManifestValidator } from '../__testUtils__/manifests';
+import {
+  validateHelmValues,
+  unknownValueKeys,
+} from '../__testUtils__/helmValues';
+import { validateKindConfig } from '../__testUtils__/kindConfig';
+import { scanForSecrets } from '../__testUtils__/secrets';
+import { UPSTREAM_SCHEMAS_DIR } from '../__testUtils__/cache';
+import { memoryFromRendered } from './renderedMemory';
+import { FORM, variants } from './formVariants';
+import fs from 'fs';
+import path from 'path';
+
+jest.setTimeout(15 * 60_000);
+
+/**
+ * The "Create pipeline" template rendered through the real scaffolder (its
+ * dry-run API, as Backstage's template editor uses it) for several specs,
+ * and everything it produces checked against the schemas of the tools that
+ * will read it.
+ */
+describe('Create pipeline: rendered repositories', () => {
+  let backend: RenderBackend;
+  const rendered = new Map<string, RenderResult>();
+
+  beforeAll(async () => {
+    backend = await startRenderBackend(
+      {},
+      {
+        lambdaPipelines: {
+          publish: { local: { directory: '/tmp/lp-render-repos' } },
+        },
+      },
+    );
+    for (const [name, values] of Object.entries(variants)) {
+      rendered.set(name, await backend.render({ ...values }));
+    }
+  });
+
+  afterAll(async () => {
+    await backend?.stop();
+  });
+
+  const each = () => [...rendered.entries()];
+  const file = (result: RenderResult, p: string) => {
+    const found = result.files.find(f => f.path === p);
+    if (!found) {
+      throw new Error(
+        `${p} was not rendered; got ${result.files
+          .map(f => f.path)
+          .join(', ')}`,
+      );
+    }
+    return found.content;
+  };
+
+  it('renders both repositories for every spec, with the steps in order', () => {
+    expect(rendered.size).toBeGreaterThanOrEqual(4);
+    for (const [name, result] of each()) {
+      const paths = result.files.map(f => f.path);
+      expect({
+        name,
+        hasPlatform: paths.includes('platform/catalog-info.yaml'),
+      }).toEqual({ name, hasPlatform: true });
+      expect(paths).toContain('dags/README.md');
+      expect(paths).toContain('platform/pipeline.yaml');
+      const log = result.log.join('\n');
+      expect(log).toMatch(
+        /Skipping deploy.*: no Kubernetes cluster is configured/,
+      );
+      // No data-code placeholders: those directories arrive with the jobs.
+      expect(
+        paths.some(p => /^platform\/jobs\/|^dags\/dags\/|^dags\/dbt\//.test(p)),
+      ).toBe(false);
+    }
+  });
+
+  it('leaves no template syntax behind', () => {
+    for (const [name, result] of each()) {
+      expect({ name, leftovers: findUnrenderedSyntax(result.files) }).toEqual({
+        name,
+        leftovers: [],
+      });
+    }
+  });
+
+  it('writes YAML that parses and Kubernetes objects that validate against their schemas', async () => {
+    const validator = await loadManifestValidator();
+    for (const [name, result] of each()) {
+      const parsed = parseYamlFiles(result.files);
+      const objects = parsed
+        .filter(
+          f =>
+            f.path.startsWith('platform/deploy/') ||
+            f.path.startsWith('platform/kind/local-registry'),
+        )
+        .filter(f => !f.path.endsWith('kustomization.yaml'))
+        .flatMap(f => f.docs.map(doc => ({ path: f.path, doc })));
+      expect(objects.length).toBeGreaterThan(20);
+      const errors = objects.flatMap(({ path: p, doc }) =>
+        validator.validate(doc).map(e => `${p}: ${e}`),
+      );
+      expect({ name, errors }).toEqual({ name, errors: [] });
+    }
+  });
+
+  it('writes Helm values the charts accept and a valid kind config', () => {
+    const sparkDefaults = fs.readFileSync(
+      path.join(UPSTREAM_SCHEMAS_DIR, 'spark-operator/values.yaml'),
+      'utf8',
+    );
+    for (const [name, result] of each()) {
+      const airflow = yaml.parse(
+        file(result, 'platform/helm/airflow.values.yaml'),
+      );
+      expect({ name, airflow: validateHelmValues(airflow, 'airflow') }).toEqual(
+        { name, airflow: [] },
+      );
+      expect(airflow.executor).toBe('KubernetesExecutor');
+      expect(airflow.dags.gitSync.enabled).toBe(true);
+      expect(airflow.postgresql.enabled).toBe(false);
+      // A push is live in under two minutes without restarts.
+      const period = parseInt(airflow.dags.gitSync.period, 10);
+      expect(
+        period + Number(airflow.config.dag_processor.refresh_interval),
+      ).toBeLessThan(120);
+      const spark = yaml.parse(
+        file(result, 'platform/helm/spark-operator.values.yaml'),
+      );
+      expect({ name, spark: unknownValueKeys(spark, sparkDefaults) }).toEqual({
+        name,
+        spark: [],
+      });
+      const kind = yaml.parse(file(result, 'platform/kind/cluster.yaml'));
+      expect({ name, kind: validateKindConfig(kind) }).toEqual({
+        name,
+        kind: [],
+      });
+    }
+  });
+
+  it('sizes every container exactly as the memory table says, within the budget', () => {
+    for (const [name, result] of each()) {
+      const plan = planOf(result);
+      const fromRendered = memoryFromRendered(result.files);
+      const table = Object.fromEntries(
+        plan.sizing.memory.components
+          .filter((c: any) => c.renderedIn)
+          .map((c: any) => [
+            c.id,
+            {
+              limitMiB: c.limitMiB * c.replicas,
+              requestMiB: c.requestMiB * c.replicas,
+            },
+          ]),
+      );
+      expect({ name, rendered: fromRendered }).toEqual({
+        name,
+        rendered: table,
+      });
+      expect(plan.sizing.memory.fits).toBe(true);
+      expect(plan.sizing.memory.peakLimitMiB).toBeLessThanOrEqual(
+        plan.sizing.memory.budgetMiB,
+      );
+      // The README's table is the same table.
+      const readme = file(result, 'platform/README.md');
+      for (const row of plan.memoryTable) {
+        expect(readme).toContain(
+          `| ${row.title} | ${row.layer} | ${row.phase} | ${row.replicas} | ${row.request} | ${row.limit} |`,
+        );
+      }
+    }
+  });
+
+  it('puts no secret value anywhere', () => {
+    for (const [name, result] of each()) {
+      expect({ name, findings: scanForSecrets(result.files) }).toEqual({
+        name,
+        findings: [],
+      });
+    }
+  });
+
+  it('catalog-info.yaml links every dataset from source to serving table', () => {
+    const result = rendered.get('several tables, cloud, Glue, Iceberg')!;
+    const entities = yaml
+      .parseAllDocuments(file(result, 'platform/catalog-info.yaml'))
+      .map(d => d.toJSON());
+    const resources = entities.filter((e: any) => e.kind === 'Resource');
+    const types = resources.map((e: any) => e.spec.type);
+    expect(types.filter((t: string) => t === 'postgres-table')).toHaveLength(
+      FORM.tables.length,
+    );
+    const byName = new Map(resources.map((e: any) => [e.metadata.name, e]));
+    for (const e of resources) {
+      for (const ref of e.spec.dependsOn ?? []) {
+        expect(byName.has(ref.replace(/^resource:/, ''))).toBe(true);
+      }
+    }
+    const system = entities.find((e: any) => e.kind === 'System');
+    expect(system.metadata.annotations['lambda-pipelines.io/spec']).toBe(
+      './pipeline.yaml',
+    );
+  });
+
+  it('refuses an 8Gi budget, a zero target and bad names, naming the field', async () => {
+    const failure = async (values: Record<string, unknown>) => {
+      const error = await backend.render(values).then(
+        () => undefined,
+        e => e as Error,
+      );
+      expect(error).toBeInstanceOf(Error);
+      return error!.message;
+    };
+    // The form refuses these before any action runs, naming the field.
+    expect(await failure({ ...FORM, memoryBudget: '8Gi' })).toMatch(
+      /memoryBudget is not one of enum values/,
+    );
+    expect(await failure({ ...FORM, targetEventsPerSecond: 0 })).toMatch(
+      /targetEventsPerSecond must be greater than or equal to 1/,
+    );
+    expect(await failure({ ...FORM, name: 'Bad_Name' })).toMatch(
+      /instance\.name does not match pattern/,
+    );
+    // A budget the form allows but the pipeline does not fit: the planning step names the components.
+    expect(await failure({ ...FORM, memoryBudget: '12Gi' })).toMatch(
+      /spec\.resources\.memoryBudget \(form field 'memoryBudget'\): 12Gi is below the 15\.\d GiB this pipeline needs .* over; the largest parts are ClickHouse/,
+    );
+    // Missing keys are refused at the planning step with the field named.
+    expect(
+      await failure({
+        ...FORM,
+        tables: [{ ...FORM.tables[0], primaryKey: ['no_such_column'] }],
+      }),
+    ).toMatch(/tables\[0\]\.primaryKey/);
+  });
+});
+
+function planOf(result: RenderResult): any {
+  const spec = yaml.parse(
+    result.files.find(f => f.path === 'platform/pipeline.yaml')!.content,
+  );
+  // The plan is recomputed from the rendered spec by the same library the action uses.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const common = require('@internal/backstage-plugin-lambda-pipeline-common');
+  return common.planPipeline(common.parsePipelineSpec(spec));
+}

@@ -1,0 +1,22 @@
+{%- set p = values.plan -%}
+# Seals the pipeline's credentials with kubeseal (same layout as scripts/seal-secrets.sh):
+# one sub-directory per Secret under -Source, one file per key, kept OUTSIDE this repository.
+param([Parameter(Mandatory = $true)][string]$Source)
+$ErrorActionPreference = 'Stop'
+$Namespace = '${{ p.namespace }}'
+$Out = Join-Path (Split-Path -Parent $PSScriptRoot) 'deploy/overlays/kind/sealed-secrets'
+if (-not (Get-Command kubeseal -ErrorAction SilentlyContinue)) { throw 'kubeseal is not installed (README.md, Prerequisites)' }
+$resources = @()
+foreach ($name in '${{ p.spec.spec.secrets.postgres }}', '${{ p.spec.spec.secrets.clickhouse }}', '${{ p.spec.spec.secrets.s3 }}', '${{ p.spec.spec.secrets.snowflake }}', '${{ p.spec.spec.secrets.gitSync }}', '${{ p.spec.spec.secrets.airflowDatabase }}') {
+  $dir = Join-Path $Source $name
+  if (-not (Test-Path $dir)) { Write-Host "skipping ${name}: no directory $dir"; continue }
+  $target = Join-Path $Out "$name.sealedsecret.yaml"
+  kubectl create secret generic $name --namespace $Namespace --from-file=$dir --dry-run=client -o yaml |
+    kubeseal --controller-namespace kube-system --controller-name sealed-secrets --format yaml |
+    Set-Content -Encoding utf8 $target
+  if ($LASTEXITCODE -ne 0) { throw "sealing $name failed" }
+  $resources += "  - $name.sealedsecret.yaml"
+}
+$header = "apiVersion: kustomize.config.k8s.io/v1alpha1`nkind: Component`nresources:`n"
+Set-Content -Encoding utf8 (Join-Path $Out 'kustomization.yaml') ($header + ($resources -join "`n") + "`n")
+Write-Host "sealed secrets written to $Out"

@@ -1,0 +1,37 @@
+#!/usr/bin/env sh
+{%- set p = values.plan %}
+# Seals the pipeline's credentials for this cluster (sealed-secrets) and adds
+# them to deploy/overlays/kind/sealed-secrets. Values are read from files in a
+# directory you keep OUTSIDE this repository, one file per key:
+#   ${{ p.spec.spec.secrets.postgres }}/{username,password,replication-username,replication-password}
+#   ${{ p.spec.spec.secrets.clickhouse }}/{username,password}
+#   ${{ p.spec.spec.secrets.s3 }}/{access-key-id,secret-access-key}
+#   ${{ p.spec.spec.secrets.snowflake }}/{private-key,private-key-passphrase}
+#   ${{ p.spec.spec.secrets.gitSync }}/{GITSYNC_USERNAME,GITSYNC_PASSWORD}   (https DAG repos; omit for file://)
+#   ${{ p.spec.spec.secrets.airflowDatabase }}/{connection,fernet-key,api-secret-key,jwt-secret}
+# Usage: scripts/seal-secrets.sh /path/to/secret-files
+# Only the encrypted SealedSecrets are written here; commit them.
+set -eu
+SOURCE=${1:?usage: scripts/seal-secrets.sh <directory with one sub-directory per Secret>}
+NAMESPACE=${{ p.namespace }}
+ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
+OUT="$ROOT/deploy/overlays/kind/sealed-secrets"
+command -v kubeseal >/dev/null 2>&1 || { echo 'error: kubeseal is not installed (README.md, Prerequisites)' >&2; exit 1; }
+
+resources=''
+for name in ${{ p.spec.spec.secrets.postgres }} ${{ p.spec.spec.secrets.clickhouse }} ${{ p.spec.spec.secrets.s3 }} ${{ p.spec.spec.secrets.snowflake }} ${{ p.spec.spec.secrets.gitSync }} ${{ p.spec.spec.secrets.airflowDatabase }}; do
+  if [ ! -d "$SOURCE/$name" ]; then
+    echo "skipping $name: no directory $SOURCE/$name"
+    continue
+  fi
+  # --from-file reads each file as one key; the plain Secret only ever
+  # exists in this pipe.
+  kubectl create secret generic "$name" --namespace "$NAMESPACE" \
+    --from-file="$SOURCE/$name" --dry-run=client -o yaml |
+    kubeseal --controller-namespace kube-system --controller-name sealed-secrets --format yaml \
+    > "$OUT/$name.sealedsecret.yaml"
+  resources="$resources  - $name.sealedsecret.yaml
+"
+done
+printf 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n%s' "$resources" > "$OUT/kustomization.yaml"
+echo "sealed secrets written to $OUT"

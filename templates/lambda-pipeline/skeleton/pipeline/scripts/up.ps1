@@ -1,0 +1,63 @@
+{%- set p = values.plan -%}
+# Brings the ${{ p.spec.metadata.name }} pipeline up on kind (Windows PowerShell 5.1+ or PowerShell 7).
+# Same steps as scripts/up.sh: local registry, cluster, operators, manifests, Airflow.
+$ErrorActionPreference = 'Stop'
+$Cluster = '${{ p.spec.metadata.name }}'
+$Namespace = '${{ p.namespace }}'
+$RegistryName = 'kind-registry'
+$RegistryPort = 5001
+$Root = Split-Path -Parent $PSScriptRoot
+
+function Step($Message) { Write-Host "`n==> $Message" }
+function Invoke-Checked {
+  # Native commands do not throw on failure in Windows PowerShell: check $LASTEXITCODE.
+  param([string]$Command, [string[]]$Arguments)
+  & $Command @Arguments
+  if ($LASTEXITCODE -ne 0) { throw "$Command $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+foreach ($tool in 'docker', 'kind', 'kubectl', 'helm') {
+  if (-not (Get-Command $tool -ErrorAction SilentlyContinue)) { throw "$tool is not installed (see README.md, 'Prerequisites')" }
+}
+$sealed = Join-Path $Root 'deploy/overlays/kind/sealed-secrets/kustomization.yaml'
+if (-not (Select-String -Path $sealed -Pattern 'sealedsecret' -Quiet)) {
+  throw "no sealed secrets yet: run scripts\seal-secrets.ps1 first (README.md, 'Secrets')"
+}
+
+Step "Local registry $RegistryName on 127.0.0.1:$RegistryPort"
+$running = (docker inspect -f '{{.State.Running}}' $RegistryName 2>$null)
+if ($running -ne 'true') {
+  Invoke-Checked docker @('run', '-d', '--restart=always', '-p', "127.0.0.1:${RegistryPort}:5000", '--network', 'bridge', '--name', $RegistryName, '${{ p.versions.registry.source }}:${{ p.versions.registry.version }}')
+}
+
+Step "kind cluster $Cluster"
+if (-not ((kind get clusters) -contains $Cluster)) {
+  Invoke-Checked kind @('create', 'cluster', '--config', (Join-Path $Root 'kind/cluster.yaml'), '--wait', '120s')
+}
+$node = "$Cluster-control-plane"
+Invoke-Checked docker @('exec', $node, 'mkdir', '-p', "/etc/containerd/certs.d/localhost:$RegistryPort")
+"[host.`"http://${RegistryName}:5000`"]`n" | docker exec -i $node cp /dev/stdin "/etc/containerd/certs.d/localhost:$RegistryPort/hosts.toml"
+docker network connect kind $RegistryName 2>$null
+Invoke-Checked kubectl @('apply', '--server-side', '-f', (Join-Path $Root 'kind/local-registry-hosting.yaml'))
+
+Step 'Operators'
+kubectl create namespace $Namespace --dry-run=client -o yaml | kubectl apply --server-side -f -
+Invoke-Checked helm @('upgrade', '--install', 'sealed-secrets', 'sealed-secrets', '--repo', '${{ p.versions.sealedSecrets.source }}', '--version', '${{ p.versions.sealedSecrets.version }}', '--namespace', 'kube-system', '-f', (Join-Path $Root 'helm/sealed-secrets.values.yaml'), '--wait')
+Invoke-Checked helm @('upgrade', '--install', 'strimzi', '${{ p.versions.strimzi.source }}', '--version', '${{ p.versions.strimzi.version }}', '--namespace', $Namespace, '-f', (Join-Path $Root 'helm/strimzi.values.yaml'), '--wait')
+Invoke-Checked helm @('upgrade', '--install', 'spark-operator', 'spark-operator', '--repo', '${{ p.versions.sparkOperator.source }}', '--version', '${{ p.versions.sparkOperator.version }}', '--namespace', $Namespace, '-f', (Join-Path $Root 'helm/spark-operator.values.yaml'), '--wait')
+Invoke-Checked helm @('upgrade', '--install', 'monitoring', 'kube-prometheus-stack', '--repo', '${{ p.versions.kubePrometheusStack.source }}', '--version', '${{ p.versions.kubePrometheusStack.version }}', '--namespace', $Namespace, '-f', (Join-Path $Root 'helm/kube-prometheus-stack.values.yaml'), '--wait')
+
+Step 'Pipeline manifests (kustomize overlay deploy/overlays/kind)'
+Invoke-Checked kubectl @('apply', '--server-side', '--field-manager=lambda-pipelines', '-k', (Join-Path $Root 'deploy/overlays/kind'))
+
+Step 'Waiting for Kafka, Kafka Connect and PostgreSQL'
+Invoke-Checked kubectl @('-n', $Namespace, 'wait', 'kafka/${{ p.names.kafkaCluster }}', '--for=condition=Ready', '--timeout=600s')
+Invoke-Checked kubectl @('-n', $Namespace, 'rollout', 'status', 'statefulset/postgres', '--timeout=300s')
+Invoke-Checked kubectl @('-n', $Namespace, 'rollout', 'status', 'statefulset/clickhouse', '--timeout=300s')
+Invoke-Checked kubectl @('-n', $Namespace, 'wait', 'kafkaconnect/${{ p.names.kafkaConnect }}', '--for=condition=Ready', '--timeout=1200s')
+
+Step 'Airflow (chart ${{ p.versions.airflowChart.version }}, DAGs from git-sync)'
+Invoke-Checked helm @('upgrade', '--install', 'airflow', 'airflow', '--repo', 'https://airflow.apache.org', '--version', '${{ p.versions.airflowChart.version }}', '--namespace', $Namespace, '-f', (Join-Path $Root 'helm/airflow.values.yaml'), '--timeout', '15m', '--wait')
+
+Step 'Done'
+& (Join-Path $PSScriptRoot 'status.ps1')

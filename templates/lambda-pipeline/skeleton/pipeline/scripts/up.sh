@@ -1,0 +1,76 @@
+#!/usr/bin/env sh
+{%- set p = values.plan %}
+# Brings the ${{ p.spec.metadata.name }} pipeline up on kind: local registry, cluster,
+# operators (pinned chart versions), the pipeline's manifests, then Airflow.
+# Idempotent: run it again after a change. Windows: scripts\up.ps1.
+set -eu
+
+CLUSTER=${{ p.spec.metadata.name }}
+NAMESPACE=${{ p.namespace }}
+REGISTRY_NAME=kind-registry
+REGISTRY_PORT=5001
+ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
+
+step() { printf '\n==> %s\n' "$*"; }
+fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+for tool in docker kind kubectl helm; do
+  command -v "$tool" >/dev/null 2>&1 || fail "$tool is not installed (see README.md, 'Prerequisites')"
+done
+
+# Secrets come from sealed-secrets (or External Secrets); refuse to deploy
+# without them instead of starting pods that cannot authenticate.
+if ! grep -q 'sealedsecret' "$ROOT/deploy/overlays/kind/sealed-secrets/kustomization.yaml" 2>/dev/null; then
+  fail "no sealed secrets yet: run scripts/seal-secrets.sh first (README.md, 'Secrets')"
+fi
+
+step "Local registry ${REGISTRY_NAME} on 127.0.0.1:${REGISTRY_PORT}"
+if [ "$(docker inspect -f '{{.State.Running}}' "$REGISTRY_NAME" 2>/dev/null || true)" != 'true' ]; then
+  docker run -d --restart=always -p "127.0.0.1:${REGISTRY_PORT}:5000" --network bridge \
+    --name "$REGISTRY_NAME" ${{ p.versions.registry.source }}:${{ p.versions.registry.version }}
+fi
+
+step "kind cluster ${CLUSTER}"
+if ! kind get clusters | grep -qx "$CLUSTER"; then
+  kind create cluster --config "$ROOT/kind/cluster.yaml" --wait 120s
+fi
+# Tell containerd on the node where localhost:5001 lives.
+docker exec "${CLUSTER}-control-plane" mkdir -p "/etc/containerd/certs.d/localhost:${REGISTRY_PORT}"
+printf '[host."http://%s:5000"]\n' "$REGISTRY_NAME" | \
+  docker exec -i "${CLUSTER}-control-plane" cp /dev/stdin "/etc/containerd/certs.d/localhost:${REGISTRY_PORT}/hosts.toml"
+docker network connect kind "$REGISTRY_NAME" 2>/dev/null || true
+kubectl apply --server-side -f "$ROOT/kind/local-registry-hosting.yaml"
+
+step "Operators"
+kubectl create namespace "$NAMESPACE" --dry-run=client -o yaml | kubectl apply --server-side -f -
+helm upgrade --install sealed-secrets sealed-secrets --repo ${{ p.versions.sealedSecrets.source }} \
+  --version ${{ p.versions.sealedSecrets.version }} --namespace kube-system \
+  -f "$ROOT/helm/sealed-secrets.values.yaml" --wait
+helm upgrade --install strimzi ${{ p.versions.strimzi.source }} \
+  --version ${{ p.versions.strimzi.version }} --namespace "$NAMESPACE" \
+  -f "$ROOT/helm/strimzi.values.yaml" --wait
+helm upgrade --install spark-operator spark-operator --repo ${{ p.versions.sparkOperator.source }} \
+  --version ${{ p.versions.sparkOperator.version }} --namespace "$NAMESPACE" \
+  -f "$ROOT/helm/spark-operator.values.yaml" --wait
+helm upgrade --install monitoring kube-prometheus-stack --repo ${{ p.versions.kubePrometheusStack.source }} \
+  --version ${{ p.versions.kubePrometheusStack.version }} --namespace "$NAMESPACE" \
+  -f "$ROOT/helm/kube-prometheus-stack.values.yaml" --wait
+
+step "Pipeline manifests (kustomize overlay deploy/overlays/kind)"
+kubectl apply --server-side --field-manager=lambda-pipelines -k "$ROOT/deploy/overlays/kind"
+
+step "Waiting for Kafka, Kafka Connect and PostgreSQL"
+kubectl -n "$NAMESPACE" wait kafka/${{ p.names.kafkaCluster }} --for=condition=Ready --timeout=600s
+kubectl -n "$NAMESPACE" rollout status statefulset/postgres --timeout=300s
+kubectl -n "$NAMESPACE" rollout status statefulset/clickhouse --timeout=300s
+# The first Connect start builds its image (Debezium + lake sink) and pushes it
+# to the local registry: allow time for the Maven downloads.
+kubectl -n "$NAMESPACE" wait kafkaconnect/${{ p.names.kafkaConnect }} --for=condition=Ready --timeout=1200s
+
+step "Airflow (chart ${{ p.versions.airflowChart.version }}, DAGs from git-sync)"
+helm upgrade --install airflow airflow --repo https://airflow.apache.org \
+  --version ${{ p.versions.airflowChart.version }} --namespace "$NAMESPACE" \
+  -f "$ROOT/helm/airflow.values.yaml" --timeout 15m --wait
+
+step "Done"
+"$ROOT/scripts/status.sh"
