@@ -112,6 +112,31 @@ const json = async (url, init = {}) => {
   return { status: response.status, body };
 };
 
+/** The template's skeleton files, as the template editor sends them to a dry run. */
+function skeletonContents() {
+  const templateRoot = path.join(root, 'templates/lambda-pipeline');
+  const out = [];
+  const walk = rel => {
+    for (const entry of fs.readdirSync(path.join(templateRoot, rel), {
+      withFileTypes: true,
+    })) {
+      const child = path.posix.join(rel, entry.name);
+      if (entry.isDirectory()) {
+        walk(child);
+      } else if (child !== 'template.yaml') {
+        out.push({
+          path: child,
+          base64Content: fs
+            .readFileSync(path.join(templateRoot, child))
+            .toString('base64'),
+        });
+      }
+    }
+  };
+  walk('');
+  return out;
+}
+
 const validValues = {
   name: 'payments',
   description: 'Payment changes',
@@ -276,7 +301,7 @@ async function main() {
           template: template.body,
           values,
           secrets: {},
-          directoryContents: [],
+          directoryContents: skeletonContents(),
         }),
       });
     const ok = await dryRun(validValues);

@@ -1,6 +1,8 @@
 import { AIRFLOW_GIT_SYNC_SIDECARS } from '@internal/backstage-plugin-lambda-pipeline-common';
 import yaml from 'yaml';
-import type { RenderedFile } from '../__testUtils__/types';
+
+/** A rendered file as the dry run returns it. */
+type RenderedFile = { path: string; content: string };
 
 /**
  * Reads back, from the rendered platform repository, the memory every

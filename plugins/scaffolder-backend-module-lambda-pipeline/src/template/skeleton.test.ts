@@ -13,6 +13,7 @@ import {
 } from '../__testUtils__/helmValues';
 import { validateKindConfig } from '../__testUtils__/kindConfig';
 import { scanForSecrets } from '../__testUtils__/secrets';
+import { kustomizeBuild } from '../__testUtils__/kustomize';
 import { UPSTREAM_SCHEMAS_DIR } from '../__testUtils__/cache';
 import { memoryFromRendered } from './renderedMemory';
 import { FORM, variants } from './formVariants';
@@ -109,6 +110,55 @@ describe('Create pipeline: rendered repositories', () => {
         validator.validate(doc).map(e => `${p}: ${e}`),
       );
       expect({ name, errors }).toEqual({ name, errors: [] });
+    }
+  });
+
+  it('builds the kind overlay with kustomize, and every built object validates', async () => {
+    const validator = await loadManifestValidator();
+    for (const [name, result] of each()) {
+      const dir = fs.mkdtempSync(
+        path.join(require('os').tmpdir(), 'lp-render-'),
+      );
+      try {
+        for (const f of result.files) {
+          const target = path.join(dir, f.path);
+          fs.mkdirSync(path.dirname(target), { recursive: true });
+          fs.writeFileSync(target, f.content);
+        }
+        const built = yaml
+          .parseAllDocuments(
+            await kustomizeBuild(
+              path.join(dir, 'platform/deploy/overlays/kind'),
+            ),
+          )
+          .map(d => d.toJSON());
+        const kinds = built.map((o: any) => o.kind);
+        expect(kinds).toEqual(
+          expect.arrayContaining([
+            'Kafka',
+            'KafkaNodePool',
+            'KafkaConnect',
+            'KafkaConnector',
+            'KafkaTopic',
+            'StatefulSet',
+            'SparkApplication',
+            'PrometheusRule',
+            'NetworkPolicy',
+          ]),
+        );
+        expect(kinds).not.toContain('Secret');
+        const errors = built.flatMap((o: any) => validator.validate(o));
+        expect({ name, errors }).toEqual({ name, errors: [] });
+        // Everything lands in the pipeline's own namespace.
+        const namespaces = new Set(
+          built
+            .filter((o: any) => o.kind !== 'Namespace')
+            .map((o: any) => o.metadata.namespace),
+        );
+        expect([...namespaces]).toEqual([planOf(result).namespace]);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     }
   });
 
