@@ -4,7 +4,7 @@ import fs from 'fs';
 import path from 'path';
 import yaml from 'yaml';
 import { UPSTREAM_SCHEMAS_DIR } from './cache';
-import { ajvErrors, goRegExp } from './manifests';
+import { UPSTREAM_SCHEMA_AJV_OPTIONS, ajvErrors } from './manifests';
 
 /** Charts with vendored upstream values (see `schemas/README.md`). */
 export type Chart = 'airflow' | 'spark-operator';
@@ -28,14 +28,7 @@ function loadAirflowSchema() {
       ),
     );
     // draft-07, as `$schema` says; x-docsSection and friends are ignored.
-    const ajv = new Ajv({
-      strict: false,
-      allErrors: true,
-      allowUnionTypes: true,
-      unicodeRegExp: false,
-      code: { regExp: goRegExp },
-      logger: false,
-    });
+    const ajv = new Ajv(UPSTREAM_SCHEMA_AJV_OPTIONS);
     addFormats(ajv);
     airflowValidator = {
       validate: ajv.compile(schema),

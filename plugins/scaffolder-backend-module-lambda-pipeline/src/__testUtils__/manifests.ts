@@ -73,16 +73,19 @@ export const goRegExp: RegExpEngine = Object.assign(
   { code: 'goRegExp' },
 );
 
+/** ajv options for upstream schemas (CRDs, Helm value schemas): lenient keywords, Go regexps. */
+export const UPSTREAM_SCHEMA_AJV_OPTIONS = {
+  strict: false,
+  allErrors: true,
+  allowUnionTypes: true,
+  // Not the `u` flag: RE2 patterns such as `[\w-]` are invalid with it.
+  unicodeRegExp: false,
+  code: { regExp: goRegExp },
+  logger: false,
+} as const;
+
 export function createK8sAjv(): Ajv2020 {
-  const ajv = new Ajv2020({
-    strict: false,
-    allErrors: true,
-    allowUnionTypes: true,
-    // Not the `u` flag: RE2 patterns such as `[\w-]` are invalid with it.
-    unicodeRegExp: false,
-    code: { regExp: goRegExp },
-    logger: false,
-  });
+  const ajv = new Ajv2020(UPSTREAM_SCHEMA_AJV_OPTIONS);
   addFormats(ajv);
   for (const format of LENIENT_FORMATS) {
     ajv.addFormat(format, true);
