@@ -24,7 +24,7 @@ already_up="$(node stack/cli.mjs status | awk '$2 == "up" {print $1}' | tr '\n' 
 stop_started_components() {
   [[ "${LP_KEEP_STACK:-}" == "1" ]] && return 0
   local started=()
-  for component in $(node stack/cli.mjs status | awk 'NR > 1 && $2 != "stopped" {print $1}'); do
+  for component in $(node stack/cli.mjs status | awk 'NR > 1 && $2 != "stopped" && $2 != "installed" && $2 != "not-installed" {print $1}'); do
     [[ " $already_up " == *" $component "* ]] || started+=("$component")
   done
   if ((${#started[@]} > 0)); then

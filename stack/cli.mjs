@@ -2,6 +2,8 @@
 // Every component is a module in ./components with the same shape:
 //   { name, version, description, dependsOn, readyTimeoutSeconds, stopSignal?,
 //     install(ctx), start(ctx), ready(ctx), afterReady?(ctx), env(ctx), appConfig?(ctx) }
+// A runtime (`runtime: true`: Spark, Airflow, dbt) is installed, not started:
+//   { name, version, description, dependsOn, runtime: true, install(ctx), check?(ctx), env(ctx) }
 import fs from 'node:fs';
 import { components } from './components/index.mjs';
 import {
@@ -80,6 +82,11 @@ async function install(component) {
 async function up(component) {
   const ctx = ctxOf(component);
   await install(component);
+  if (component.runtime) {
+    // Nothing runs: a quick check that the installed runtime works.
+    await component.check?.(ctx);
+    return;
+  }
   const pid = ctx.readPid();
   if (isAlive(pid)) {
     if (await isReady(component, ctx)) {
@@ -163,7 +170,9 @@ async function status() {
     const ctx = ctxOf(component);
     const pid = ctx.readPid();
     let state;
-    if (!pid) state = 'stopped';
+    if (component.runtime)
+      state = ctx.installed() ? 'installed' : 'not-installed';
+    else if (!pid) state = 'stopped';
     else if (!isAlive(pid)) state = 'dead (stale pid file; run up to restart)';
     else state = (await isReady(component, ctx)) ? 'up' : 'running, not ready';
     rows.push([

@@ -1,7 +1,15 @@
 // The stack's components in start order. Each lives in ./<name>.mjs.
 import fs from 'node:fs';
 
-const ORDER = ['postgres', 'kafka', 'connect', 'clickhouse', 's3', 'snowflake'];
+const ORDER = [
+  'postgres',
+  'kafka',
+  'connect',
+  'clickhouse',
+  's3',
+  'snowflake',
+  'spark',
+];
 const here = new URL('.', import.meta.url);
 
 export const components = await Promise.all(

@@ -7,6 +7,8 @@ import path from 'path';
 import request from 'supertest';
 import yaml from 'yaml';
 import { lambdaPipelinePlugin } from './plugin';
+// Starting a real test backend takes several seconds on a busy 2-core machine.
+jest.setTimeout(60_000);
 
 describe('lambda-pipeline backend', () => {
   let dir: string;

@@ -153,6 +153,11 @@ export interface PipelinePlan {
     dagRefreshIntervalSeconds: number;
     worstCaseDagDelaySeconds: number;
   };
+  /**
+   * What the generated Spark jobs and DAGs read (`jobs/pipeline.json`): every
+   * name and type they need, so no Python code re-derives a name.
+   */
+  jobs: JobsConfig;
   /** Where the pipeline reaches its lake and warehouse from inside kind. */
   endpoints: {
     local: boolean;
@@ -161,6 +166,72 @@ export interface PipelinePlan {
     /** Local profile: the Snowflake emulator (else the account's own URL). */
     snowflakeUrl: string;
   };
+}
+
+/** One source table as the jobs see it. */
+export interface JobsTable {
+  source: string;
+  topic: string;
+  clickhouseTable: string;
+  icebergTable: string;
+  snowflakeTable: string;
+  snowflakeStagingTable: string;
+  primaryKey: string[];
+  eventTimeColumn: string;
+  measures: string[];
+  columns: Array<{
+    name: string;
+    nullable: boolean;
+    spark: string;
+    clickhouse: string;
+    snowflake: string;
+    debezium: string;
+  }>;
+}
+
+/** `jobs/pipeline.json`: the contract between the plan and the generated Python. */
+export interface JobsConfig {
+  pipeline: string;
+  kafka: { bootstrapServers: string; deadLetterTopic: string };
+  speed: {
+    application: string;
+    consumerGroup: string;
+    checkpointLocation: string;
+    triggerIntervalSeconds: number;
+    maxOffsetsPerTrigger: number;
+    clickhouseUrl: string;
+  };
+  batch: {
+    application: string;
+    /** Spark catalog name the SparkApplication configures for Iceberg. */
+    icebergCatalog: string;
+    snowflake: {
+      url: string;
+      account: string;
+      user: string;
+      role: string;
+      warehouse: string;
+      database: string;
+      schema: string;
+      /** Control table holding the batch watermark per source table. */
+      watermarkTable: string;
+      /**
+       * How rows reach Snowflake: the official Spark connector (cloud), or
+       * snowflake-connector-python INSERTs (local profile: the emulator has no
+       * stages, which the Spark connector loads through).
+       */
+      loader: 'spark-connector' | 'python-connector';
+    };
+  };
+  reconciliation: {
+    windowMinutes: number;
+    allowedLatenessMinutes: number;
+    openWindowTolerance: number;
+    lookbackWindows: number;
+    /** Where results land (Snowflake), for the plugin to read. */
+    resultsTable: string;
+  };
+  tables: JobsTable[];
 }
 
 /**
@@ -232,11 +303,8 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
     };
   }
 
-  return {
-    spec,
-    sizing,
-    namespace: kubernetesNamespace(spec),
-    datasets: spec.spec.source.postgres.tables.map(table => {
+  const datasets: PlannedDataset[] = spec.spec.source.postgres.tables.map(
+    table => {
       const tableName = datasetTableName(table);
       const cdcTopic = topic(cdcTopicName(spec, table), sizing.partitions);
       return {
@@ -280,7 +348,74 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
           ),
         },
       };
-    }),
+    },
+  );
+  const snowflakeUrl =
+    spec.spec.environment.profile === 'local'
+      ? `http://${DOCKER_HOST_ALIAS}:58080`
+      : `https://${spec.spec.snowflake.account}.snowflakecomputing.com`;
+
+  return {
+    spec,
+    sizing,
+    namespace: kubernetesNamespace(spec),
+    datasets,
+    jobs: {
+      pipeline: spec.metadata.name,
+      kafka: {
+        bootstrapServers: `${kafkaCluster}-kafka-bootstrap:9092`,
+        deadLetterTopic: deadLetterTopicName(spec),
+      },
+      speed: {
+        application: speedApplicationName(spec),
+        consumerGroup: speedConsumerGroup(spec),
+        checkpointLocation: `${lakePaths(spec).checkpoints}/speed`,
+        triggerIntervalSeconds: spec.spec.speed.triggerIntervalSeconds,
+        maxOffsetsPerTrigger: sizing.maxOffsetsPerTrigger,
+        clickhouseUrl: 'http://clickhouse:8123',
+      },
+      batch: {
+        application: batchApplicationName(spec),
+        icebergCatalog: 'lake',
+        snowflake: {
+          url: snowflakeUrl,
+          account: spec.spec.snowflake.account,
+          user: spec.spec.snowflake.user,
+          role: spec.spec.snowflake.role,
+          warehouse: spec.spec.snowflake.warehouse,
+          database,
+          schema,
+          watermarkTable: `${database}.${schema}.LAMBDA_BATCH_WATERMARKS`,
+          loader:
+            spec.spec.environment.profile === 'local'
+              ? 'python-connector'
+              : 'spark-connector',
+        },
+      },
+      reconciliation: {
+        ...spec.spec.reconciliation,
+        resultsTable: `${database}.${schema}.LAMBDA_RECONCILIATION`,
+      },
+      tables: datasets.map(d => ({
+        source: d.source,
+        topic: d.topic.name,
+        clickhouseTable: d.clickhouseTable,
+        icebergTable: d.icebergTable,
+        snowflakeTable: d.snowflakeTable,
+        snowflakeStagingTable: d.snowflakeStagingTable,
+        primaryKey: d.primaryKey,
+        eventTimeColumn: d.eventTimeColumn,
+        measures: d.measures,
+        columns: d.columns.map(c => ({
+          name: c.name,
+          nullable: c.nullable,
+          spark: c.spark,
+          clickhouse: c.clickhouse,
+          snowflake: c.snowflake,
+          debezium: c.debezium,
+        })),
+      })),
+    },
     topics: {
       // Dead letters are rare; one partition keeps their order.
       deadLetter: topic(deadLetterTopicName(spec), 1),
@@ -343,11 +478,8 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
         ? {
             local: true,
             s3Endpoint: `http://${DOCKER_HOST_ALIAS}:59000`,
-            snowflakeUrl: `http://${DOCKER_HOST_ALIAS}:58080`,
+            snowflakeUrl,
           }
-        : {
-            local: false,
-            snowflakeUrl: `https://${spec.spec.snowflake.account}.snowflakecomputing.com`,
-          },
+        : { local: false, snowflakeUrl },
   };
 }

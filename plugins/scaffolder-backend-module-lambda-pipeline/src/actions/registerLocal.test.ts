@@ -20,6 +20,9 @@ import fs from 'node:fs';
 import yaml from 'yaml';
 import { createRegisterLocalAction } from './registerLocal';
 
+// Starting a real catalog backend takes several seconds on a busy 2-core machine.
+jest.setTimeout(60_000);
+
 const mockDir = createMockDirectory();
 const repos = mockDir.resolve('repos');
 const checkout = mockDir.resolve('repos/checkouts/orders-platform');

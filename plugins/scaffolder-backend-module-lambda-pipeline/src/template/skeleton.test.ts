@@ -77,10 +77,21 @@ describe('Create pipeline: rendered repositories', () => {
       expect(log).toMatch(
         /Skipping deploy.*: no Kubernetes cluster is configured/,
       );
-      // No data-code placeholders: those directories arrive with the jobs.
-      expect(
-        paths.some(p => /^platform\/jobs\/|^dags\/dags\/|^dags\/dbt\//.test(p)),
-      ).toBe(false);
+      // The jobs ship as written and read the rendered pipeline.json.
+      for (const job of [
+        'platform/jobs/speed_job.py',
+        'platform/jobs/batch_job.py',
+        'platform/jobs/lpjobs/cdc.py',
+      ]) {
+        expect(paths).toContain(job);
+      }
+      const jobsConfig = JSON.parse(
+        file(result, 'platform/jobs/pipeline.json'),
+      );
+      expect({ name, jobsConfig }).toEqual({
+        name,
+        jobsConfig: JSON.parse(JSON.stringify(planOf(result).jobs)),
+      });
     }
   });
 

@@ -1,0 +1,119 @@
+"""The batch layer: new Iceberg snapshots into Snowflake, one run at a time.
+
+    spark-submit jobs/batch_job.py --config jobs/pipeline.json [--set path=value ...]
+
+For every source table: read the Iceberg snapshots committed since the last
+run (incrementally: the lake sink only appends), decode the Debezium events
+as the speed job does (lpjobs.cdc), keep the latest version of each key,
+load them into the staging table and MERGE into the table (lpjobs.snowflake).
+Then record the watermark: the snapshot loaded, the Kafka offsets it covers
+and the event time up to which the lake is complete (the sink's
+valid-through timestamp).
+
+Re-running is safe: with no new snapshot there is nothing to do, and the
+MERGE only replaces a row with a newer version (higher LSN).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+
+from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+
+from lpjobs import cdc, config
+from lpjobs.snowflake import loader_for
+
+log = logging.getLogger("batch_job")
+
+
+def latest_per_key(rows: DataFrame, key: tuple[str, ...]) -> DataFrame:
+    """One row per key: the highest source position wins (Kafka offset breaks ties)."""
+    newest_first = Window.partitionBy(*key).orderBy(F.col(cdc.LSN).desc(), F.col(cdc.KAFKA_OFFSET).desc())
+    return rows.withColumn("_rank", F.row_number().over(newest_first)).where("_rank = 1").drop("_rank")
+
+
+def snapshot_state(spark: SparkSession, identifier: str):
+    """The newest snapshot of a table, or None when the table does not exist or is empty."""
+    if not spark.catalog.tableExists(identifier):
+        return None
+    rows = (
+        spark.sql("SELECT snapshot_id, summary FROM {}.snapshots ORDER BY committed_at DESC LIMIT 1".format(identifier))
+        .collect()
+    )
+    return rows[0] if rows else None
+
+
+def sink_offsets(summary: dict) -> dict:
+    """Kafka offsets the lake sink recorded in the snapshot summary (one entry per connector group)."""
+    offsets = {}
+    for name, value in (summary or {}).items():
+        if name.startswith("kafka.connect.offsets."):
+            try:
+                offsets[name[len("kafka.connect.offsets."):]] = json.loads(value)
+            except ValueError:
+                offsets[name[len("kafka.connect.offsets."):]] = value
+    return offsets
+
+
+def load_table(spark: SparkSession, cfg: config.Config, loader, table: config.Table) -> dict:
+    catalog = cfg.get("batch.icebergCatalog")
+    identifier = "{}.{}".format(catalog, table.iceberg_table)
+    watermark_table = cfg.get("batch.snowflake.watermarkTable")
+    state = snapshot_state(spark, identifier)
+    if state is None:
+        return {"table": table.source, "status": "no data in the lake yet"}
+    current = int(state["snapshot_id"])
+    last = loader.last_snapshot(watermark_table, table)
+    if last == current:
+        return {"table": table.source, "status": "up to date", "snapshot": current}
+    reader = spark.read.format("iceberg")
+    if last is None:
+        lake_rows = reader.option("snapshot-id", current).load(identifier)
+    else:
+        # Appends after `last` (exclusive) up to `current` (inclusive).
+        lake_rows = reader.option("start-snapshot-id", last).option("end-snapshot-id", current).load(identifier)
+    events = cdc.decode_envelopes(cdc.lake_rows_as_kafka_records(lake_rows), table).persist()
+    try:
+        unreadable = events.where(F.col(cdc.ERROR).isNotNull()).count()
+        if unreadable:
+            # The speed job already sent these to the dead-letter topic.
+            log.warning("%s: %s event(s) cannot be read and are skipped", table.source, unreadable)
+        rows = latest_per_key(events.where(F.col(cdc.ERROR).isNull()), table.primary_key)
+        loaded = loader.load_staging(rows, table)
+        loader.merge(table)
+    finally:
+        events.unpersist()
+    summary = dict(state["summary"] or {})
+    vtts = summary.get("kafka.connect.vtts")
+    loader.record_watermark(watermark_table, table, current, sink_offsets(summary), int(vtts) if vtts else None)
+    return {"table": table.source, "status": "loaded", "snapshot": current, "previousSnapshot": last, "rows": loaded, "skipped": unreadable}
+
+
+def main(argv: list[str]) -> int:
+    parser = config.argument_parser(__doc__.splitlines()[0])
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    cfg = config.load(args.config, args.overrides)
+    spark = (
+        SparkSession.builder.appName(cfg.get("batch.application"))
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    loader = loader_for(cfg, spark)
+    started = time.monotonic()
+    try:
+        for table in cfg.tables:
+            result = load_table(spark, cfg, loader, table)
+            log.info(json.dumps({"event": "batch_load", **result}))
+    finally:
+        loader.close()
+    log.info(json.dumps({"event": "batch_done", "seconds": round(time.monotonic() - started, 1)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""Shared code of the pipeline's Spark jobs (speed, batch, raw-landing merge)."""
