@@ -21,6 +21,8 @@ export function startSparkJob(
   jobsDir: string,
   job: string,
   args: string[],
+  /** More Spark configuration, e.g. the Iceberg catalog of the batch job. */
+  extraConf: Record<string, string> = {},
 ): SparkJob {
   const conf: Record<string, string> = {
     'spark.ui.enabled': 'false',
@@ -32,6 +34,7 @@ export function startSparkJob(
     'spark.hadoop.fs.s3a.path.style.access': 'true',
     'spark.hadoop.fs.s3a.encryption.algorithm': 'SSE-KMS',
     'spark.hadoop.fs.s3a.encryption.key': env.LP_S3_KMS_KEY_ID,
+    ...extraConf,
   };
   const argv = [
     '--master',
@@ -86,8 +89,9 @@ export async function runSparkJob(
   jobsDir: string,
   job: string,
   args: string[],
+  extraConf: Record<string, string> = {},
 ): Promise<string> {
-  const started = startSparkJob(env, jobsDir, job, args);
+  const started = startSparkJob(env, jobsDir, job, args, extraConf);
   const code = await started.done;
   if (code !== 0) {
     throw new Error(

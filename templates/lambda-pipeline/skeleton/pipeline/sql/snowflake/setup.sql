@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS ${{ d.snowflakeTable }} (
   _SOURCE_TS TIMESTAMP_TZ(3) NOT NULL,
   _KAFKA_PARTITION INTEGER NOT NULL,
   _KAFKA_OFFSET NUMBER(20, 0) NOT NULL,
-  _FINGERPRINT NUMBER(20, 0) NOT NULL,
+  -- xxhash64 of the row (signed 64-bit), as in ClickHouse; XORed per window by reconciliation.
+  _FINGERPRINT BIGINT NOT NULL,
   _LOADED_AT TIMESTAMP_TZ(3) DEFAULT CURRENT_TIMESTAMP(),
   CONSTRAINT PK_${{ d.tableName | upper }} PRIMARY KEY (${{ d.primaryKey | join(', ') | upper }})
 );
