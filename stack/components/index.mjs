@@ -9,6 +9,8 @@ const ORDER = [
   's3',
   'snowflake',
   'spark',
+  'airflow',
+  'dbt',
 ];
 const here = new URL('.', import.meta.url);
 

@@ -192,6 +192,10 @@ export interface JobsTable {
 /** `jobs/pipeline.json`: the contract between the plan and the generated Python. */
 export interface JobsConfig {
   pipeline: string;
+  /** Catalog owner of the pipeline (DAG owner). */
+  owner: string;
+  /** Kubernetes namespace of the pipeline (SparkApplications, pods). */
+  namespace: string;
   kafka: { bootstrapServers: string; deadLetterTopic: string };
   speed: {
     application: string;
@@ -203,6 +207,18 @@ export interface JobsConfig {
   };
   batch: {
     application: string;
+    /** Airflow schedule of the batch load. */
+    schedule: string;
+    /** Spark image with the jobs and connector jars baked in. */
+    image: string;
+    sparkVersion: string;
+    driver: { cores: number; memory: string; memoryOverhead: string };
+    executor: {
+      instances: number;
+      cores: number;
+      memory: string;
+      memoryOverhead: string;
+    };
     /** Spark catalog name the SparkApplication configures for Iceberg. */
     icebergCatalog: string;
     snowflake: {
@@ -362,6 +378,8 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
     datasets,
     jobs: {
       pipeline: spec.metadata.name,
+      owner: spec.metadata.owner,
+      namespace: kubernetesNamespace(spec),
       kafka: {
         bootstrapServers: `${kafkaCluster}-kafka-bootstrap:9092`,
         deadLetterTopic: deadLetterTopicName(spec),
@@ -376,6 +394,22 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
       },
       batch: {
         application: batchApplicationName(spec),
+        schedule: spec.spec.batch.schedule,
+        image: `kind-registry:5000/${spec.metadata.name}-spark:${VERSIONS.spark.version}`,
+        sparkVersion: VERSIONS.spark.version,
+        driver: {
+          cores: 1,
+          memory: resources['batch-driver']?.sparkMemory ?? '512m',
+          memoryOverhead:
+            resources['batch-driver']?.sparkMemoryOverhead ?? '384m',
+        },
+        executor: {
+          instances: resources['batch-executor']?.replicas ?? 1,
+          cores: 2,
+          memory: resources['batch-executor']?.sparkMemory ?? '1024m',
+          memoryOverhead:
+            resources['batch-executor']?.sparkMemoryOverhead ?? '384m',
+        },
         icebergCatalog: 'lake',
         snowflake: {
           url: snowflakeUrl,

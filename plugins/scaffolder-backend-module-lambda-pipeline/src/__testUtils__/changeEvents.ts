@@ -171,6 +171,20 @@ export function changeEvents(
   } as Expected;
 }
 
+/** Writes one rendered repository (`platform` or `dags`) to a temporary directory; returns its root. */
+export function renderedRepo(
+  result: RenderResult,
+  repo: 'platform' | 'dags',
+): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `lp-${repo}-`));
+  for (const f of result.files.filter(x => x.path.startsWith(`${repo}/`))) {
+    const target = path.join(dir, f.path.slice(repo.length + 1));
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, f.content);
+  }
+  return dir;
+}
+
 /** Writes the rendered platform repository to a temporary directory. */
 export function renderedPlatform(result: RenderResult): {
   dir: string;
