@@ -221,6 +221,11 @@ export interface JobsConfig {
     };
     /** Spark catalog name the SparkApplication configures for Iceberg. */
     icebergCatalog: string;
+    /** Which lake sink fills the Iceberg tables (`s3-raw`: the raw-landing merge job does). */
+    lakeSink: 'iceberg' | 's3-raw';
+    /** Raw landing zone (s3a://) the merge job reads, and its checkpoint. */
+    rawLocation: string;
+    rawCheckpointLocation: string;
     snowflake: {
       url: string;
       account: string;
@@ -411,6 +416,9 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
             resources['batch-executor']?.sparkMemoryOverhead ?? '384m',
         },
         icebergCatalog: 'lake',
+        lakeSink: spec.spec.lake.sink,
+        rawLocation: lakePaths(spec).raw.replace(/^s3:/, 's3a:'),
+        rawCheckpointLocation: `${lakePaths(spec).checkpoints}/raw-merge`,
         snowflake: {
           url: snowflakeUrl,
           account: spec.spec.snowflake.account,

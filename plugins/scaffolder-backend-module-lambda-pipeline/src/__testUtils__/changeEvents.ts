@@ -20,6 +20,7 @@ export type JobsTable = {
   topic: string;
   clickhouseTable: string;
   snowflakeTable: string;
+  icebergTable: string;
   snowflakeStagingTable: string;
   primaryKey: string[];
   measures: string[];

@@ -4,6 +4,11 @@ import { Kafka, logLevel } from 'kafkajs';
 import { RenderResult, startRenderBackend } from '../__testUtils__/render';
 import { clickhouse, stackUp } from '../__testUtils__/stack';
 import { startSparkJob, runSparkJob } from '../__testUtils__/sparkJob';
+import {
+  createClickHouseTables,
+  resetTopics,
+  speedJobArgs,
+} from '../__testUtils__/pipelineRun';
 import { variants } from '../template/formVariants';
 import {
   Expected,
@@ -56,18 +61,7 @@ describe('speed job (Spark Structured Streaming -> ClickHouse) on the real stack
       const tables: JobsTable[] = jobs.tables;
 
       // The rendered DDL, run as the ClickHouse pod's init would.
-      const ddl = /speed_layer\.sql: \|\n([\s\S]*?)(?:\n---|$)/.exec(
-        fs.readFileSync(
-          path.join(dir, 'platform/deploy/base/clickhouse/statefulset.yaml'),
-          'utf8',
-        ),
-      )![1];
-      const database = tables[0].clickhouseTable.split('.')[0];
-      await clickhouse(env, `DROP DATABASE IF EXISTS ${database}`);
-      for (const statement of ddl.replace(/^ {4}/gm, '').split(/;\s*\n/)) {
-        const sql = statement.replace(/^\s*--.*$/gm, '').trim();
-        if (sql) await clickhouse(env, sql);
-      }
+      await createClickHouseTables(env, path.join(dir, 'platform'), tables);
 
       // Fresh topics, then the change events.
       const kafka = new Kafka({
@@ -76,20 +70,10 @@ describe('speed job (Spark Structured Streaming -> ClickHouse) on the real stack
       });
       const admin = kafka.admin();
       await admin.connect();
-      const topics = [...tables.map(t => t.topic), jobs.kafka.deadLetterTopic];
-      const existing = await admin.listTopics();
-      const stale = topics.filter(t => existing.includes(t));
-      if (stale.length) {
-        await admin.deleteTopics({ topics: stale });
-        await new Promise(r => setTimeout(r, 2000));
-      }
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: topics.map(topic => ({
-          topic,
-          numPartitions: topic === jobs.kafka.deadLetterTopic ? 1 : 3,
-        })),
-      });
+      await resetTopics(admin, [
+        ...tables.map(t => ({ topic: t.topic, numPartitions: 3 })),
+        { topic: jobs.kafka.deadLetterTopic, numPartitions: 1 },
+      ]);
       const producer = kafka.producer();
       await producer.connect();
       const lsn = { next: 1_000_000 };
@@ -109,20 +93,13 @@ describe('speed job (Spark Structured Streaming -> ClickHouse) on the real stack
       await producer.disconnect();
 
       const run = `${Date.now()}`;
-      const args = [
-        '--available-now',
-        '--set',
-        `kafka.bootstrapServers=${env.LP_KAFKA_BROKERS}`,
-        '--set',
-        `speed.clickhouseUrl=${env.LP_CLICKHOUSE_URL}`,
-        '--set',
-        `speed.checkpointLocation=s3a://${env.LP_S3_BUCKET}/tests/${run}/checkpoints/speed`,
-        // Small batches, so the kill lands between two of them.
+      // Small batches, so the kill lands between two of them.
+      const args = speedJobArgs(env, run, [
         '--set',
         'speed.maxOffsetsPerTrigger=150',
         '--set',
         'speed.triggerIntervalSeconds=1',
-      ];
+      ]);
       const total = async () =>
         (
           await Promise.all(

@@ -77,6 +77,8 @@ describe('Create pipeline: rendered repositories', () => {
       expect(log).toMatch(
         /Skipping deploy.*: no Kubernetes cluster is configured/,
       );
+      // No bytecode or editor leftovers from the skeleton folders.
+      expect(paths.filter(p => /__pycache__|\.pyc$|~$/.test(p))).toEqual([]);
       // The jobs ship as written and read the rendered pipeline.json.
       for (const job of [
         'platform/jobs/speed_job.py',

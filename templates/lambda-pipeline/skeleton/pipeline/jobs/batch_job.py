@@ -6,9 +6,9 @@ For every source table: read the Iceberg snapshots committed since the last
 run (incrementally: the lake sink only appends), decode the Debezium events
 as the speed job does (lpjobs.cdc), keep the latest version of each key,
 load them into the staging table and MERGE into the table (lpjobs.snowflake).
-Then record the watermark: the snapshot loaded, the Kafka offsets it covers
-and the event time up to which the lake is complete (the sink's
-valid-through timestamp).
+Then record the watermark: the snapshot loaded, the next Kafka offset per
+partition now in Snowflake, and the newest event time loaded (reconciliation
+closes a window once its end plus the allowed lateness is behind it).
 
 Re-running is safe: with no new snapshot there is nothing to do, and the
 MERGE only replaces a row with a newer version (higher LSN).
@@ -47,16 +47,22 @@ def snapshot_state(spark: SparkSession, identifier: str):
     return rows[0] if rows else None
 
 
-def sink_offsets(summary: dict) -> dict:
-    """Kafka offsets the lake sink recorded in the snapshot summary (one entry per connector group)."""
-    offsets = {}
-    for name, value in (summary or {}).items():
-        if name.startswith("kafka.connect.offsets."):
-            try:
-                offsets[name[len("kafka.connect.offsets."):]] = json.loads(value)
-            except ValueError:
-                offsets[name[len("kafka.connect.offsets."):]] = value
+def loaded_offsets(events: DataFrame, previous: dict) -> dict:
+    """Next Kafka offset per CDC topic partition now in the batch layer (this load merged into the last)."""
+    offsets = {topic: dict(partitions) for topic, partitions in previous.items()}
+    # The raw landing zone carries no Kafka coordinates (NULL): nothing to record then.
+    located = events.where(F.col(cdc.KAFKA_PARTITION).isNotNull())
+    for row in located.groupBy("topic", cdc.KAFKA_PARTITION).agg(F.max(cdc.KAFKA_OFFSET).alias("last")).collect():
+        partitions = offsets.setdefault(row["topic"], {})
+        key = str(row[cdc.KAFKA_PARTITION])
+        partitions[key] = max(int(partitions.get(key, 0)), int(row["last"]) + 1)
     return offsets
+
+
+def max_event_time_ms(rows: DataFrame, column: str) -> int | None:
+    """Newest event time among the rows, in epoch milliseconds (None when empty)."""
+    value = rows.agg(F.max(F.unix_millis(F.col(column).cast("TIMESTAMP"))).alias("m")).collect()[0]["m"]
+    return int(value) if value is not None else None
 
 
 def load_table(spark: SparkSession, cfg: config.Config, loader, table: config.Table) -> dict:
@@ -67,7 +73,7 @@ def load_table(spark: SparkSession, cfg: config.Config, loader, table: config.Ta
     if state is None:
         return {"table": table.source, "status": "no data in the lake yet"}
     current = int(state["snapshot_id"])
-    last = loader.last_snapshot(watermark_table, table)
+    last, previous_offsets, previous_complete = loader.last_state(watermark_table, table)
     if last == current:
         return {"table": table.source, "status": "up to date", "snapshot": current}
     reader = spark.read.format("iceberg")
@@ -82,14 +88,19 @@ def load_table(spark: SparkSession, cfg: config.Config, loader, table: config.Ta
         if unreadable:
             # The speed job already sent these to the dead-letter topic.
             log.warning("%s: %s event(s) cannot be read and are skipped", table.source, unreadable)
-        rows = latest_per_key(events.where(F.col(cdc.ERROR).isNull()), table.primary_key)
+        good = events.where(F.col(cdc.ERROR).isNull())
+        rows = latest_per_key(good, table.primary_key)
         loaded = loader.load_staging(rows, table)
         loader.merge(table)
+        offsets = loaded_offsets(events, previous_offsets)
+        # The event-time watermark: the newest event time the batch layer has
+        # seen. Reconciliation closes a window once its end plus the allowed
+        # lateness is behind it.
+        newest = max_event_time_ms(good, table.event_time_column)
+        complete_up_to = max(v for v in (newest, previous_complete) if v is not None) if (newest or previous_complete) else None
     finally:
         events.unpersist()
-    summary = dict(state["summary"] or {})
-    vtts = summary.get("kafka.connect.vtts")
-    loader.record_watermark(watermark_table, table, current, sink_offsets(summary), int(vtts) if vtts else None)
+    loader.record_watermark(watermark_table, table, current, offsets, complete_up_to)
     return {"table": table.source, "status": "loaded", "snapshot": current, "previousSnapshot": last, "rows": loaded, "skipped": unreadable}
 
 

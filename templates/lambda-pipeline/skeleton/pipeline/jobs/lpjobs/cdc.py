@@ -175,21 +175,29 @@ def decode_envelopes(kafka_rows: DataFrame, table: Table) -> DataFrame:
 
 
 def lake_rows_as_kafka_records(lake_rows: DataFrame) -> DataFrame:
-    """Rows the Iceberg sink wrote -> the shape of Kafka records (topic, partition, offset, key, value).
+    """Rows of a pipeline's Iceberg table -> the shape of Kafka records (topic, partition, offset, key, value).
 
-    The sink stores each Debezium event whole (``before``, ``after``,
-    ``source``, ``op``, ``ts_ms``) with the Kafka coordinates its
-    KafkaMetadataTransform adds. Re-serialising the event gives
-    ``decode_envelopes`` the same text the speed job reads from Kafka: the
-    sink's inferred types (long, double, string) print back as the same
-    literals.
+    Two writers fill these tables:
+
+    * the Apache Iceberg sink stores each Debezium event whole (``before``,
+      ``after``, ``source``, ``op``, ``ts_ms``) with the Kafka coordinates its
+      KafkaMetadataTransform adds; re-serialising the event gives
+      ``decode_envelopes`` the text the speed job reads from Kafka (the sink's
+      inferred types, long, double and string, print back as the same
+      literals);
+    * the raw-landing merge job stores the event's JSON text verbatim in
+      ``value`` (no Kafka partition or offset: those stay NULL).
     """
     present = set(lake_rows.columns)
-    fields = [F.col(name) for name in ("before", "after", "source", "op", "ts_ms") if name in present]
+    if "value" in present:
+        value = F.col("value").cast("BINARY")
+    else:
+        fields = [F.col(name) for name in ("before", "after", "source", "op", "ts_ms") if name in present]
+        value = F.to_json(F.struct(*fields)).cast("BINARY")
     return lake_rows.select(
         F.col("_kafka_metadata_topic").alias("topic"),
         F.col("_kafka_metadata_partition").alias("partition"),
         F.col("_kafka_metadata_offset").alias("offset"),
         F.lit(None).cast("BINARY").alias("key"),
-        F.to_json(F.struct(*fields)).cast("BINARY").alias("value"),
+        value.alias("value"),
     )

@@ -84,14 +84,17 @@ class Loader:
     def merge(self, table: Table) -> None:
         self.execute(merge_sql(table))
 
-    def last_snapshot(self, watermark_table: str, table: Table) -> int | None:
+    def last_state(self, watermark_table: str, table: Table) -> tuple[int | None, dict, int | None]:
+        """The last load's snapshot id, Kafka offsets and event-time watermark (epoch ms)."""
         rows = self.execute(
-            "SELECT ICEBERG_SNAPSHOT_ID FROM {} WHERE TABLE_NAME = %s ORDER BY LOADED_AT DESC, ICEBERG_SNAPSHOT_ID DESC LIMIT 1".format(
-                watermark_table
-            ),
+            "SELECT ICEBERG_SNAPSHOT_ID, TO_VARCHAR(KAFKA_OFFSETS), DATE_PART(EPOCH_MILLISECOND, EVENT_TIME_COMPLETE_UP_TO) "
+            "FROM {} WHERE TABLE_NAME = %s ORDER BY LOADED_AT DESC, ICEBERG_SNAPSHOT_ID DESC LIMIT 1".format(watermark_table),
             (table.source,),
         )
-        return int(rows[0][0]) if rows else None
+        if not rows:
+            return None, {}, None
+        snapshot, offsets, complete_up_to = rows[0]
+        return int(snapshot), json.loads(offsets) if offsets else {}, int(complete_up_to) if complete_up_to is not None else None
 
     def record_watermark(self, watermark_table: str, table: Table, snapshot_id: int, offsets: Any, complete_up_to_ms: int | None) -> None:
         self.execute(

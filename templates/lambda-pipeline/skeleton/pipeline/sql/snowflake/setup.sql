@@ -51,8 +51,9 @@ CREATE TABLE IF NOT EXISTS ${{ d.snowflakeTable }} (
   _OP VARCHAR(1) NOT NULL,
   _IS_DELETED BOOLEAN NOT NULL,
   _SOURCE_TS TIMESTAMP_TZ(3) NOT NULL,
-  _KAFKA_PARTITION INTEGER NOT NULL,
-  _KAFKA_OFFSET NUMBER(20, 0) NOT NULL,
+  -- Kafka coordinates: NULL when the lake sink is the raw landing zone.
+  _KAFKA_PARTITION INTEGER,
+  _KAFKA_OFFSET NUMBER(20, 0),
   -- xxhash64 of the row (signed 64-bit), as in ClickHouse; XORed per window by reconciliation.
   _FINGERPRINT BIGINT NOT NULL,
   _LOADED_AT TIMESTAMP_TZ(3) DEFAULT CURRENT_TIMESTAMP(),
