@@ -197,6 +197,26 @@ export interface JobsConfig {
   /** Kubernetes namespace of the pipeline (SparkApplications, pods). */
   namespace: string;
   kafka: { bootstrapServers: string; deadLetterTopic: string };
+  /** Names of the Kubernetes Secrets the pods read (never their values). */
+  secrets: {
+    postgres: string;
+    clickhouse: string;
+    s3: string;
+    snowflake: string;
+    gitSync: string;
+  };
+  /** The DAG repository as Airflow's git-sync pulls it (the dbt pod clones it too). */
+  dags: { repoUrl: string; branch: string };
+  /** The dbt DAG's pod. */
+  dbt: {
+    image: string;
+    gitSyncImage: string;
+    resources: {
+      requestMemory: string;
+      limitMemory: string;
+      requestCpu: string;
+    };
+  };
   speed: {
     application: string;
     consumerGroup: string;
@@ -212,10 +232,22 @@ export interface JobsConfig {
     /** Spark image with the jobs and connector jars baked in. */
     image: string;
     sparkVersion: string;
-    driver: { cores: number; memory: string; memoryOverhead: string };
+    /** Fails the batch DAG run's deadline alert when a run takes longer. */
+    deadlineMinutes: number;
+    rawMergeApplication: string;
+    awsRegion: string;
+    /** The SparkApplication's sparkConf (deploy/base/spark/batch.yaml renders the same map). */
+    sparkConf: Record<string, string>;
+    driver: {
+      cores: number;
+      coreRequest: string;
+      memory: string;
+      memoryOverhead: string;
+    };
     executor: {
       instances: number;
       cores: number;
+      coreRequest: string;
       memory: string;
       memoryOverhead: string;
     };
@@ -290,6 +322,51 @@ function airflowTiming(gitSyncPeriodSeconds: number): PipelinePlan['airflow'] {
     dagRefreshIntervalSeconds,
     worstCaseDagDelaySeconds: gitSyncPeriodSeconds + dagRefreshIntervalSeconds,
   };
+}
+
+/**
+ * The batch SparkApplication's sparkConf: the Iceberg catalog `lake` on the
+ * spec's catalog, SSE-KMS everywhere, and the local stack's S3 endpoint for
+ * the `local` profile. Rendered into batch.yaml and used by the batch DAG.
+ */
+function batchSparkConf(
+  spec: LambdaPipeline,
+  partitions: number,
+): Record<string, string> {
+  const { s3, iceberg } = spec.spec.lake;
+  const conf: Record<string, string> = {
+    'spark.sql.shuffle.partitions': String(partitions),
+    'spark.sql.session.timeZone': 'UTC',
+    'spark.sql.extensions':
+      'org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions',
+    'spark.sql.catalog.lake': 'org.apache.iceberg.spark.SparkCatalog',
+    'spark.sql.catalog.lake.warehouse': lakePaths(spec).warehouse,
+    'spark.sql.catalog.lake.io-impl': 'org.apache.iceberg.aws.s3.S3FileIO',
+    'spark.sql.catalog.lake.s3.sse.type': 'kms',
+    'spark.sql.catalog.lake.s3.sse.key': s3.kmsKeyId,
+  };
+  const catalog = iceberg.catalog;
+  if (catalog.type === 'glue') {
+    conf['spark.sql.catalog.lake.type'] = 'glue';
+    if (catalog.catalogId) {
+      conf['spark.sql.catalog.lake.glue.id'] = catalog.catalogId;
+    }
+  } else {
+    conf['spark.sql.catalog.lake.type'] = catalog.type;
+    conf['spark.sql.catalog.lake.uri'] = catalog.uri;
+  }
+  if (spec.spec.environment.profile === 'local') {
+    conf[
+      'spark.sql.catalog.lake.s3.endpoint'
+    ] = `http://${DOCKER_HOST_ALIAS}:59000`;
+    conf['spark.sql.catalog.lake.s3.path-style-access'] = 'true';
+    conf['spark.hadoop.fs.s3a.endpoint'] = `http://${DOCKER_HOST_ALIAS}:59000`;
+    conf['spark.hadoop.fs.s3a.path.style.access'] = 'true';
+  }
+  conf['spark.hadoop.fs.s3a.encryption.algorithm'] = 'SSE-KMS';
+  conf['spark.hadoop.fs.s3a.encryption.key'] = s3.kmsKeyId;
+  conf['spark.hadoop.fs.s3a.endpoint.region'] = s3.region;
+  return conf;
 }
 
 export function planPipeline(spec: LambdaPipeline): PipelinePlan {
@@ -389,6 +466,26 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
         bootstrapServers: `${kafkaCluster}-kafka-bootstrap:9092`,
         deadLetterTopic: deadLetterTopicName(spec),
       },
+      secrets: {
+        postgres: spec.spec.secrets.postgres,
+        clickhouse: spec.spec.secrets.clickhouse,
+        s3: spec.spec.secrets.s3,
+        snowflake: spec.spec.secrets.snowflake,
+        gitSync: spec.spec.secrets.gitSync,
+      },
+      dags: {
+        repoUrl: spec.spec.dags.repoUrl,
+        branch: spec.spec.dags.branch,
+      },
+      dbt: {
+        image: `${VERSIONS.dbtImage.source}:${VERSIONS.dbtImage.version}`,
+        gitSyncImage: `${VERSIONS.gitSync.source}:${VERSIONS.gitSync.version}`,
+        resources: {
+          requestMemory: resources['dbt-build']?.requestMemory ?? '384Mi',
+          limitMemory: resources['dbt-build']?.limitMemory ?? '512Mi',
+          requestCpu: resources['dbt-build']?.requestCpu ?? '200m',
+        },
+      },
       speed: {
         application: speedApplicationName(spec),
         consumerGroup: speedConsumerGroup(spec),
@@ -400,10 +497,15 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
       batch: {
         application: batchApplicationName(spec),
         schedule: spec.spec.batch.schedule,
+        deadlineMinutes: 60,
+        rawMergeApplication: `${batchApplicationName(spec)}-raw-merge`,
+        awsRegion: spec.spec.lake.s3.region,
+        sparkConf: batchSparkConf(spec, sizing.partitions),
         image: `kind-registry:5000/${spec.metadata.name}-spark:${VERSIONS.spark.version}`,
         sparkVersion: VERSIONS.spark.version,
         driver: {
           cores: 1,
+          coreRequest: resources['batch-driver']?.requestCpu ?? '500m',
           memory: resources['batch-driver']?.sparkMemory ?? '512m',
           memoryOverhead:
             resources['batch-driver']?.sparkMemoryOverhead ?? '384m',
@@ -411,6 +513,7 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
         executor: {
           instances: resources['batch-executor']?.replicas ?? 1,
           cores: 2,
+          coreRequest: resources['batch-executor']?.requestCpu ?? '500m',
           memory: resources['batch-executor']?.sparkMemory ?? '1024m',
           memoryOverhead:
             resources['batch-executor']?.sparkMemoryOverhead ?? '384m',

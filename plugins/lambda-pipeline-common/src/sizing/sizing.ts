@@ -327,6 +327,14 @@ export function componentSizing(
       { phase: 'burst' },
     ),
     c(
+      'dbt-build',
+      'dbt build pod (after each batch load)',
+      'batch',
+      [384, 512, 200],
+      'DAG repo pipeline.json: dbt.resources (the dbt DAG pod)',
+      { phase: 'burst' },
+    ),
+    c(
       'airflow-task',
       'Airflow task pod (KubernetesExecutor, during a run)',
       'orchestration',

@@ -108,7 +108,7 @@ describe('validatePipelineSpec', () => {
       specWith(s => (s.spec.resources = { memoryBudget: '8Gi' })),
     );
     expect(problem).toMatch(
-      /^spec\.resources\.memoryBudget: 8Gi is below the 15\.\d GiB this pipeline needs \(12\.\d GiB steady \+ 2\.5 GiB while a batch run is active\), 7\.\d GiB over; the largest parts are /,
+      /^spec\.resources\.memoryBudget: 8Gi is below the 15\.\d GiB this pipeline needs \(12\.\d GiB steady \+ 3\.0 GiB while a batch run is active\), 7\.\d GiB over; the largest parts are /,
     );
     expect(problem).toContain('ClickHouse');
     expect(problem).toContain('raise the budget');

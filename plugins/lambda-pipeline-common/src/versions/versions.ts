@@ -152,6 +152,12 @@ export const VERSIONS = {
     'apache/airflow',
     'Airflow 3: Deadline Alerts, DAG bundles, standalone DAG processor',
   ),
+  dbtImage: v(
+    'dbt (Snowflake adapter image)',
+    '1.11.6',
+    'ghcr.io/dbt-labs/dbt-snowflake',
+    'dbt-core 1.11 with dbt-snowflake 1.11.6, the versions the DAG repo is tested with; the image tag is not checked here (no access to ghcr.io)',
+  ),
   gitSync: v(
     'git-sync',
     'v4.4.2',

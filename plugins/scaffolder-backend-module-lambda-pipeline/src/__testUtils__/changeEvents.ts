@@ -204,3 +204,19 @@ export function renderedPlatform(result: RenderResult): {
   );
   return { dir, jobsDir, jobs };
 }
+
+/**
+ * Form values whose pipeline name and Snowflake schema carry `tag`, so test
+ * files running at the same time (Jest workers) never share a topic, a
+ * ClickHouse database, an Iceberg table or a Snowflake table.
+ */
+export function isolated(
+  values: { name: string; snowflakeSchema: string },
+  tag: string,
+): Record<string, unknown> {
+  return {
+    ...values,
+    name: `${values.name}-${tag}`,
+    snowflakeSchema: `${values.snowflakeSchema}_${tag.toUpperCase()}`,
+  };
+}

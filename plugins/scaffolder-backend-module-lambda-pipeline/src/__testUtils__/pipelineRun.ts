@@ -1,5 +1,7 @@
+import { execFile } from 'child_process';
 import fs from 'fs';
 import path from 'path';
+import { promisify } from 'util';
 import yaml from 'yaml';
 import { Admin } from 'kafkajs';
 import { Client } from 'pg';
@@ -297,4 +299,40 @@ export function snowflakeArgs(env: Record<string, string>): string[] {
     '--set',
     'batch.snowflake.loader=python-connector',
   ];
+}
+
+/**
+ * Runs a module of the rendered DAG repository (`python -m
+ * lambda_pipeline.<name>`) with the stack's connections; its last output
+ * line is JSON. Exit code 2 means "checked, and found problems".
+ */
+export async function runDagModule(
+  env: Record<string, string>,
+  dagsDir: string,
+  module: string,
+  args: string[],
+): Promise<{ code: number; out: any }> {
+  const lastJson = (stdout: string) =>
+    JSON.parse(stdout.trim().split('\n').pop()!);
+  try {
+    const { stdout } = await promisify(execFile)(
+      env.LP_SPARK_PYTHON,
+      ['-m', `lambda_pipeline.${module}`, ...args],
+      {
+        cwd: dagsDir,
+        env: {
+          ...process.env,
+          CLICKHOUSE_USER: env.LP_CLICKHOUSE_USER,
+          CLICKHOUSE_PASSWORD: env.LP_CLICKHOUSE_PASSWORD ?? '',
+          SNOWFLAKE_PASSWORD: env.LP_SNOWFLAKE_PASSWORD,
+        },
+      },
+    );
+    return { code: 0, out: lastJson(stdout) };
+  } catch (error: any) {
+    if (error.code === 2) return { code: 2, out: lastJson(error.stdout) };
+    throw new Error(
+      `lambda_pipeline.${module} failed: ${error.stderr ?? error}`,
+    );
+  }
 }

@@ -9,6 +9,7 @@ import {
   Expected,
   JobsTable,
   changeEvents,
+  isolated,
   renderedPlatform,
 } from '../__testUtils__/changeEvents';
 import {
@@ -64,7 +65,10 @@ describe('lake sink + batch job (Iceberg -> Snowflake) on the real stack', () =>
     );
     try {
       for (const name of SPECS) {
-        rendered.set(name, await backend.render({ ...variants[name] }));
+        rendered.set(
+          name,
+          await backend.render(isolated(variants[name], 'bt')),
+        );
       }
     } finally {
       await backend.stop();
@@ -205,9 +209,12 @@ describe('lake sink + batch job (Iceberg -> Snowflake) on the real stack', () =>
         },
       );
       try {
-        return await backend.render({
-          ...variants['one table, local, JDBC, raw S3, 60k events/s on 24Gi'],
-        });
+        return await backend.render(
+          isolated(
+            variants['one table, local, JDBC, raw S3, 60k events/s on 24Gi'],
+            'rw',
+          ),
+        );
       } finally {
         await backend.stop();
       }

@@ -1,7 +1,5 @@
-import { execFile } from 'child_process';
 import fs from 'fs';
 import path from 'path';
-import { promisify } from 'util';
 import { Kafka, logLevel } from 'kafkajs';
 import { startRenderBackend } from '../__testUtils__/render';
 import { clickhouse, stackUp } from '../__testUtils__/stack';
@@ -10,6 +8,7 @@ import { snowflakeSession } from '../__testUtils__/snowflake';
 import {
   JobsTable,
   changeEvents,
+  isolated,
   renderedPlatform,
   renderedRepo,
 } from '../__testUtils__/changeEvents';
@@ -18,6 +17,7 @@ import {
   createSnowflakeTables,
   icebergCatalogConf,
   resetTopics,
+  runDagModule,
   snowflakeArgs,
   speedJobArgs,
   startLakeSink,
@@ -56,7 +56,7 @@ describe('reconciliation between the speed and batch layers on the real stack', 
       },
     );
     const result = await backend
-      .render({ ...variants[SPEC] })
+      .render(isolated(variants[SPEC], 'rc'))
       .finally(() => backend.stop());
     const { dir, jobsDir, jobs } = renderedPlatform(result);
     const dagsDir = renderedRepo(result, 'dags');
@@ -98,48 +98,22 @@ describe('reconciliation between the speed and batch layers on the real stack', 
       );
 
       // The reconciliation as the DAG runs it, as of a time after the data.
-      const reconcile = async () => {
-        try {
-          const { stdout } = await promisify(execFile)(
-            env.LP_SPARK_PYTHON,
-            [
-              '-m',
-              'lambda_pipeline.reconciliation',
-              '--now',
-              '2026-11-01T06:00:00+00:00',
-              '--set',
-              `speed.clickhouseUrl=${env.LP_CLICKHOUSE_URL}`,
-              ...snowflakeArgs(env),
-              '--set',
-              `reconciliation.windowMinutes=${WINDOW_SECONDS / 60}`,
-              '--set',
-              'reconciliation.lookbackWindows=1000',
-              // The batch watermark is the newest event time loaded (00:03:59):
-              // with no lateness, windows ending by then are closed.
-              '--set',
-              'reconciliation.allowedLatenessMinutes=0',
-            ],
-            {
-              cwd: dagsDir,
-              env: {
-                ...process.env,
-                CLICKHOUSE_USER: env.LP_CLICKHOUSE_USER,
-                CLICKHOUSE_PASSWORD: env.LP_CLICKHOUSE_PASSWORD ?? '',
-                SNOWFLAKE_PASSWORD: env.LP_SNOWFLAKE_PASSWORD,
-              },
-            },
-          );
-          return { code: 0, out: JSON.parse(stdout.trim().split('\n').pop()!) };
-        } catch (error: any) {
-          if (error.code === 2) {
-            return {
-              code: 2,
-              out: JSON.parse(error.stdout.trim().split('\n').pop()),
-            };
-          }
-          throw new Error(`reconciliation failed: ${error.stderr ?? error}`);
-        }
-      };
+      const reconcile = () =>
+        runDagModule(env, dagsDir, 'reconciliation', [
+          '--now',
+          '2026-11-01T06:00:00+00:00',
+          '--set',
+          `speed.clickhouseUrl=${env.LP_CLICKHOUSE_URL}`,
+          ...snowflakeArgs(env),
+          '--set',
+          `reconciliation.windowMinutes=${WINDOW_SECONDS / 60}`,
+          '--set',
+          'reconciliation.lookbackWindows=1000',
+          // The batch watermark is the newest event time loaded (00:03:59):
+          // with no lateness, windows ending by then are closed.
+          '--set',
+          'reconciliation.allowedLatenessMinutes=0',
+        ]);
 
       const equal = await reconcile();
       expect(equal.code).toBe(0);

@@ -14,6 +14,7 @@ import {
   Expected,
   JobsTable,
   changeEvents,
+  isolated,
   renderedPlatform,
 } from '../__testUtils__/changeEvents';
 
@@ -46,7 +47,10 @@ describe('speed job (Spark Structured Streaming -> ClickHouse) on the real stack
     );
     try {
       for (const name of SPECS) {
-        rendered.set(name, await backend.render({ ...variants[name] }));
+        rendered.set(
+          name,
+          await backend.render(isolated(variants[name], 'sp')),
+        );
       }
     } finally {
       await backend.stop();

@@ -54,6 +54,15 @@ export function memoryFromRendered(files: RenderedFile[]): RenderedMemory {
         })),
       );
 
+  // The dbt DAG's pod takes its resources from the DAG repo's pipeline.json.
+  const dagConfig = files.find(f => f.path === 'dags/pipeline.json');
+  if (dagConfig) {
+    const dbt = JSON.parse(dagConfig.content).dbt.resources;
+    add('dbt-build', {
+      requests: { memory: dbt.requestMemory },
+      limits: { memory: dbt.limitMemory },
+    });
+  }
   add('strimzi-operator', one('helm/strimzi.values.yaml').resources);
   add('sealed-secrets', one('helm/sealed-secrets.values.yaml').resources);
   const sparkOperator = one('helm/spark-operator.values.yaml');

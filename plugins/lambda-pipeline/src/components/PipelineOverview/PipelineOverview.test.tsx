@@ -59,7 +59,7 @@ describe('PipelineOverview', () => {
     ).toBeInTheDocument();
     expect(
       screen.getByText(
-        /^Memory plan: 12\.6 GiB steady \+ 2\.5 GiB during batch runs/,
+        /^Memory plan: 12\.6 GiB steady \+ 3\.0 GiB during batch runs/,
       ),
     ).toBeInTheDocument();
   });

@@ -46,7 +46,7 @@ def window_metrics(cursor, table: dict, window_seconds: int, since: int, until: 
     event_time = table["eventTimeColumn"].upper()
     nulls = "".join(", AVG(IFF({0} IS NULL, 1, 0)) AS NULL_RATE_{0}".format(c) for c in nullable)
     cursor.execute(
-        "SELECT FLOOR(DATE_PART(EPOCH_SECOND, {et}) / {w}) * {w} AS WINDOW_START, COUNT(*) AS ROWS_{nulls} "
+        "SELECT FLOOR(DATE_PART(EPOCH_SECOND, {et}) / {w}) * {w} AS WINDOW_START, COUNT(*) AS ROW_COUNT{nulls} "
         "FROM {table} WHERE NOT _IS_DELETED AND DATE_PART(EPOCH_SECOND, {et}) >= %s AND DATE_PART(EPOCH_SECOND, {et}) < %s "
         "GROUP BY 1 ORDER BY 1".format(et=event_time, w=window_seconds, nulls=nulls, table=table["snowflakeTable"]),
         (since, until),
@@ -99,3 +99,31 @@ def run(config: dict, now: datetime | None = None) -> list[dict]:
     if anomalies:
         raise DataQualityAnomalies(anomalies)
     return anomalies
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: python -m lambda_pipeline.data_quality [--config pipeline.json] [--set a.b=v] [--now ISO]."""
+    import argparse
+    import json
+
+    from .config import CONFIG_PATH
+    from .reconciliation import apply_overrides
+
+    parser = argparse.ArgumentParser(description="Data-quality anomaly checks on the batch layer")
+    parser.add_argument("--config", default=str(CONFIG_PATH))
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    parser.add_argument("--now", help="check as of this instant (ISO 8601, default: now)")
+    args = parser.parse_args(argv)
+    with open(args.config, encoding="utf-8") as handle:
+        config = apply_overrides(json.load(handle), args.overrides)
+    try:
+        run(config, datetime.fromisoformat(args.now) if args.now else None)
+    except DataQualityAnomalies as error:
+        print(json.dumps({"status": "anomalies", "message": str(error), "anomalies": error.anomalies}))
+        return 2
+    print(json.dumps({"status": "ok"}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -348,6 +348,28 @@ def run(config: dict, now: datetime | None = None) -> list[dict]:
     return results
 
 
+def apply_overrides(config: dict, assignments: list[str]) -> dict:
+    """``--set a.b=value`` on the parsed pipeline.json (numbers stay numbers), e.g. to point at another endpoint."""
+    for assignment in assignments:
+        path, sep, value = assignment.partition("=")
+        parts = path.split(".")
+        node = config
+        for part in parts[:-1]:
+            if not isinstance(node.get(part), dict):
+                raise SystemExit("--set {}: {} is not a section of pipeline.json".format(path, part))
+            node = node[part]
+        if not sep or parts[-1] not in node:
+            raise SystemExit("--set {}: unknown setting (check pipeline.json)".format(path))
+        current = node[parts[-1]]
+        if isinstance(current, bool):
+            node[parts[-1]] = value.lower() in ("1", "true", "yes")
+        elif isinstance(current, (int, float)):
+            node[parts[-1]] = type(current)(value)
+        else:
+            node[parts[-1]] = value
+    return config
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: python -m lambda_pipeline.reconciliation [--config pipeline.json] [--set a.b=v] [--now ISO]."""
     import argparse
@@ -361,15 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--now", help="reconcile as of this instant (ISO 8601, default: now)")
     args = parser.parse_args(argv)
     with open(args.config, encoding="utf-8") as handle:
-        config = json.load(handle)
-    for assignment in args.overrides:
-        path, _, value = assignment.partition("=")
-        node = config
-        parts = path.split(".")
-        for part in parts[:-1]:
-            node = node[part]
-        current = node[parts[-1]]
-        node[parts[-1]] = type(current)(value) if isinstance(current, (int, float)) and not isinstance(current, bool) else value
+        config = apply_overrides(json.load(handle), args.overrides)
     now = datetime.fromisoformat(args.now) if args.now else None
     try:
         results = run(config, now)

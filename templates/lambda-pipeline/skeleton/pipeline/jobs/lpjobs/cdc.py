@@ -141,18 +141,23 @@ def decode_envelopes(kafka_rows: DataFrame, table: Table) -> DataFrame:
             for c in table.columns
         ],
     )
+    envelope = F.col("_envelope")
+    # Spark's JSON reader yields a row of NULLs (not NULL) for text that is not JSON.
+    not_json = envelope.isNull() | (
+        op.isNull() & F.col("_envelope.source").isNull() & F.col("_envelope.before").isNull() & F.col("_envelope.after").isNull()
+    )
     row_errors = [
-        F.when(F.col("_envelope").isNull(), F.lit("value is not a JSON change event")),
+        F.when(not_json, F.lit("value is not a JSON change event")),
         F.when(
-            F.col("_envelope").isNotNull() & ~F.coalesce(op.isin("c", "u", "d", "r"), F.lit(False)),
+            ~not_json & ~F.coalesce(op.isin("c", "u", "d", "r"), F.lit(False)),
             F.concat(F.lit("unknown operation '"), F.coalesce(op, F.lit("null")), F.lit("'")),
         ),
         F.when(
-            F.col("_envelope").isNotNull() & F.col("_image").isNull() & op.isin("c", "u", "d", "r"),
+            ~not_json & F.col("_image").isNull() & op.isin("c", "u", "d", "r"),
             F.lit("the event has no row image"),
         ),
         F.when(
-            F.col("_envelope").isNotNull() & F.col("_envelope.source.lsn").isNull(),
+            ~not_json & F.col("_envelope.source.lsn").isNull(),
             F.lit("the event has no source position (source.lsn)"),
         ),
     ]

@@ -1,0 +1,50 @@
+// The runtime of the generated dbt project (dags/dbt in the DAG repository):
+// dbt-core with the Snowflake adapter (what the pipeline runs) and the DuckDB
+// adapter (what tests build the project with, on seed data), pinned in
+// stack/dbt/requirements.lock. Nothing runs: tests call the dbt CLI.
+import path from 'node:path';
+import { REPO_ROOT, run } from '../lib/context.mjs';
+
+const DBT_VERSION = '1.11.16';
+const LOCK = path.join(REPO_ROOT, 'stack/dbt/requirements.lock');
+
+const venvBin = (ctx, name) => path.join(ctx.installDir, 'venv/bin', name);
+
+export default {
+  name: 'dbt',
+  // Bump the suffix when the lock changes, so installs refresh.
+  version: `${DBT_VERSION}-1`,
+  description: `dbt-core ${DBT_VERSION} + dbt-snowflake + dbt-duckdb (runtime of the generated dbt project)`,
+  dependsOn: [],
+  runtime: true,
+
+  async install(ctx) {
+    run('python3', ['-m', 'venv', path.join(ctx.installDir, 'venv')]);
+    ctx.log(
+      'installing dbt from PyPI (pinned in stack/dbt/requirements.lock, ~280 MB)',
+    );
+    run(venvBin(ctx, 'pip'), [
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      '--no-deps',
+      '-r',
+      LOCK,
+    ]);
+  },
+
+  async check(ctx) {
+    // Imports both adapters; `dbt --version` would ask PyPI for the latest release.
+    run(venvBin(ctx, 'python'), [
+      '-c',
+      'import dbt.adapters.snowflake, dbt.adapters.duckdb, duckdb',
+    ]);
+  },
+
+  env(ctx) {
+    return {
+      LP_DBT_BIN: venvBin(ctx, 'dbt'),
+      LP_DBT_PYTHON: venvBin(ctx, 'python'),
+    };
+  },
+};
