@@ -86,6 +86,8 @@ def spark_application(config: dict[str, Any], main_file: str = BATCH_JOB, name: 
     pod_labels = {"lambda-pipelines.io/layer": "batch"}
     labels = {"app.kubernetes.io/part-of": config["pipeline"], **pod_labels}
     aws_env = [
+        # The jobs' shared module (jobs/lpjobs) for the driver and the Python workers.
+        {"name": "PYTHONPATH", "value": JOBS_DIR},
         _secret_env("AWS_ACCESS_KEY_ID", secrets.get("s3"), "access-key-id"),
         _secret_env("AWS_SECRET_ACCESS_KEY", secrets.get("s3"), "secret-access-key"),
         {"name": "AWS_REGION", "value": batch.get("awsRegion", "")},
