@@ -179,6 +179,8 @@ const validValues = {
   secretSnowflake: 'payments-snowflake',
   secretGitSync: 'payments-git-sync',
   secretAirflowDatabase: 'payments-airflow-db',
+  publishTo: 'local',
+  lakeSink: 'iceberg',
 };
 
 async function main() {
