@@ -111,7 +111,14 @@ def spark_application(config: dict[str, Any], main_file: str = BATCH_JOB, name: 
             out["coreRequest"] = spec["coreRequest"]
         return out
 
-    driver = {**pod("driver", aws_env + snowflake_env), "serviceAccount": batch.get("serviceAccount", "spark")}
+    # An Iceberg JDBC catalog's login, from the PostgreSQL Secret (the jobs hand it to Spark).
+    catalog_env = []
+    if batch.get("sparkConf", {}).get("spark.sql.catalog.lake.type") == "jdbc":
+        catalog_env = [
+            _secret_env("ICEBERG_JDBC_USER", secrets.get("postgres"), "username"),
+            _secret_env("ICEBERG_JDBC_PASSWORD", secrets.get("postgres"), "password"),
+        ]
+    driver = {**pod("driver", aws_env + snowflake_env + catalog_env), "serviceAccount": batch.get("serviceAccount", "spark")}
     executor = {"instances": batch["executor"]["instances"], **pod("executor", aws_env)}
     return {
         "spark": {

@@ -109,11 +109,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     cfg = config.load(args.config, args.overrides)
-    spark = (
-        SparkSession.builder.appName(cfg.get("batch.application"))
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
+    builder = SparkSession.builder.appName(cfg.get("batch.application")).config("spark.sql.session.timeZone", "UTC")
+    spark = config.with_catalog_credentials(builder, cfg.get("batch.icebergCatalog")).getOrCreate()
     loader = loader_for(cfg, spark)
     started = time.monotonic()
     try:

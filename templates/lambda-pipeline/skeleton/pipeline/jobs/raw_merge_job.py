@@ -99,7 +99,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     cfg = config.load(args.config, args.overrides)
-    spark = SparkSession.builder.appName("{}-raw-merge".format(cfg.get("pipeline"))).config("spark.sql.session.timeZone", "UTC").getOrCreate()
+    builder = SparkSession.builder.appName("{}-raw-merge".format(cfg.get("pipeline"))).config("spark.sql.session.timeZone", "UTC")
+    spark = config.with_catalog_credentials(builder, cfg.get("batch.icebergCatalog")).getOrCreate()
     location = cfg.get("batch.rawLocation")
     if args.format == "json":
         files = spark.readStream.format("text").load(location)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,3 +123,17 @@ def argument_parser(description: str) -> argparse.ArgumentParser:
         help="override one setting of the configuration, e.g. speed.clickhouseUrl=http://localhost:8123",
     )
     return parser
+
+
+def with_catalog_credentials(builder, catalog: str):
+    """A JDBC catalog's login from the environment (the PostgreSQL Secret), never from pipeline.json.
+
+    Spark redacts ``*password*`` settings in its UI and logs.
+    """
+    user = os.environ.get("ICEBERG_JDBC_USER")
+    password = os.environ.get("ICEBERG_JDBC_PASSWORD")
+    if user:
+        builder = builder.config("spark.sql.catalog.{}.jdbc.user".format(catalog), user)
+    if password:
+        builder = builder.config("spark.sql.catalog.{}.jdbc.password".format(catalog), password)
+    return builder
