@@ -5,13 +5,11 @@
 // the repository's own DAG integrity test (stack/airflow/test-requirements.lock).
 // Nothing runs: tests parse DAG folders with the Airflow CLI and DagBag.
 import path from 'node:path';
-import { REPO_ROOT, run } from '../lib/context.mjs';
+import { REPO_ROOT, installLockedVenv, run, venvBin } from '../lib/context.mjs';
 
 const AIRFLOW_VERSION = '3.2.2';
 const LOCK = path.join(REPO_ROOT, 'stack/airflow/requirements.lock');
 const TEST_LOCK = path.join(REPO_ROOT, 'stack/airflow/test-requirements.lock');
-
-const venvBin = (ctx, name) => path.join(ctx.installDir, 'venv/bin', name);
 
 export default {
   name: 'airflow',
@@ -22,25 +20,14 @@ export default {
   runtime: true,
 
   async install(ctx) {
-    run('python3', ['-m', 'venv', path.join(ctx.installDir, 'venv')]);
     // Every pin is in the locks, so nothing is resolved here.
-    for (const [lock, what] of [
+    installLockedVenv(ctx, [
       [
         LOCK,
         'Airflow from PyPI (pinned in stack/airflow/requirements.lock, ~440 MB)',
       ],
       [TEST_LOCK, 'pytest (stack/airflow/test-requirements.lock)'],
-    ]) {
-      ctx.log(`installing ${what}`);
-      run(venvBin(ctx, 'pip'), [
-        'install',
-        '--quiet',
-        '--disable-pip-version-check',
-        '--no-deps',
-        '-r',
-        lock,
-      ]);
-    }
+    ]);
   },
 
   async check(ctx) {

@@ -3,12 +3,10 @@
 // adapter (what tests build the project with, on seed data), pinned in
 // stack/dbt/requirements.lock. Nothing runs: tests call the dbt CLI.
 import path from 'node:path';
-import { REPO_ROOT, run } from '../lib/context.mjs';
+import { REPO_ROOT, installLockedVenv, run, venvBin } from '../lib/context.mjs';
 
 const DBT_VERSION = '1.11.16';
 const LOCK = path.join(REPO_ROOT, 'stack/dbt/requirements.lock');
-
-const venvBin = (ctx, name) => path.join(ctx.installDir, 'venv/bin', name);
 
 export default {
   name: 'dbt',
@@ -19,17 +17,8 @@ export default {
   runtime: true,
 
   async install(ctx) {
-    run('python3', ['-m', 'venv', path.join(ctx.installDir, 'venv')]);
-    ctx.log(
-      'installing dbt from PyPI (pinned in stack/dbt/requirements.lock, ~280 MB)',
-    );
-    run(venvBin(ctx, 'pip'), [
-      'install',
-      '--quiet',
-      '--disable-pip-version-check',
-      '--no-deps',
-      '-r',
-      LOCK,
+    installLockedVenv(ctx, [
+      [LOCK, 'dbt from PyPI (pinned in stack/dbt/requirements.lock, ~280 MB)'],
     ]);
   },
 

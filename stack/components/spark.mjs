@@ -4,14 +4,12 @@
 // runs: tests and the local pipeline start jobs with spark-submit --master local[N].
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, run } from '../lib/context.mjs';
+import { REPO_ROOT, installLockedVenv, run, venvBin } from '../lib/context.mjs';
 import { mavenCopyDependencies } from './kafka.mjs';
 
 const PYSPARK_VERSION = '4.0.0';
 const LOCK = path.join(REPO_ROOT, 'stack/spark/requirements.lock');
 const POM = path.join(REPO_ROOT, 'stack/spark/pom.xml');
-
-const venvBin = (ctx, name) => path.join(ctx.installDir, 'venv/bin', name);
 const jarsDir = ctx => path.join(ctx.installDir, 'jars');
 
 export default {
@@ -23,17 +21,11 @@ export default {
   runtime: true,
 
   async install(ctx) {
-    run('python3', ['-m', 'venv', path.join(ctx.installDir, 'venv')]);
-    ctx.log(
-      'installing pyspark from PyPI (pinned in stack/spark/requirements.lock, ~450 MB)',
-    );
-    run(venvBin(ctx, 'pip'), [
-      'install',
-      '--quiet',
-      '--disable-pip-version-check',
-      '--no-deps',
-      '-r',
-      LOCK,
+    installLockedVenv(ctx, [
+      [
+        LOCK,
+        'pyspark from PyPI (pinned in stack/spark/requirements.lock, ~450 MB)',
+      ],
     ]);
     ctx.log(
       'copying the connector jars from Maven Central (stack/spark/pom.xml)',

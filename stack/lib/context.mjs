@@ -169,3 +169,27 @@ export function tail(file, lines = 40) {
     return '(no log)';
   }
 }
+
+/** A program of the component's virtualenv (`<installDir>/venv/bin/<name>`). */
+export const venvBin = (ctx, name) =>
+  path.join(ctx.installDir, 'venv/bin', name);
+
+/**
+ * Creates the component's virtualenv and installs pip-freeze locks into it
+ * with `--no-deps`, so the install is exactly the locked set.
+ * `locks` is a list of `[lockFile, what]`; `what` is logged.
+ */
+export function installLockedVenv(ctx, locks) {
+  run('python3', ['-m', 'venv', path.join(ctx.installDir, 'venv')]);
+  for (const [lock, what] of locks) {
+    ctx.log(`installing ${what}`);
+    run(venvBin(ctx, 'pip'), [
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      '--no-deps',
+      '-r',
+      lock,
+    ]);
+  }
+}

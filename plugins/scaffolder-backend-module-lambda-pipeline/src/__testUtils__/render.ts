@@ -207,3 +207,18 @@ export async function renderTemplate(options: {
     await backend.stop();
   }
 }
+
+/**
+ * A render backend configured as the app is (local publishing on), for tests
+ * that render pipelines to run their generated code.
+ */
+export function startPipelineRenderBackend(): Promise<RenderBackend> {
+  return startRenderBackend(
+    {},
+    {
+      lambdaPipelines: {
+        publish: { local: { directory: '/tmp/lp-render-repos' } },
+      },
+    },
+  );
+}

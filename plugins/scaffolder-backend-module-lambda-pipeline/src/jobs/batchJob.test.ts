@@ -1,7 +1,10 @@
 import fs from 'fs';
 import path from 'path';
 import { Kafka, logLevel } from 'kafkajs';
-import { RenderResult, startRenderBackend } from '../__testUtils__/render';
+import {
+  RenderResult,
+  startPipelineRenderBackend,
+} from '../__testUtils__/render';
 import { stackUp } from '../__testUtils__/stack';
 import { runSparkJob } from '../__testUtils__/sparkJob';
 import { snowflakeSession } from '../__testUtils__/snowflake';
@@ -55,14 +58,7 @@ describe('lake sink + batch job (Iceberg -> Snowflake) on the real stack', () =>
 
   beforeAll(async () => {
     env = stackUp(['kafka', 'connect', 's3', 'snowflake', 'spark']);
-    const backend = await startRenderBackend(
-      {},
-      {
-        lambdaPipelines: {
-          publish: { local: { directory: '/tmp/lp-render-repos' } },
-        },
-      },
-    );
+    const backend = await startPipelineRenderBackend();
     try {
       for (const name of SPECS) {
         rendered.set(
@@ -200,14 +196,7 @@ describe('lake sink + batch job (Iceberg -> Snowflake) on the real stack', () =>
   );
   it('one table, local, raw S3 landing: the merge job lands files in Iceberg exactly once, then the batch job loads them', async () => {
     const result = await (async () => {
-      const backend = await startRenderBackend(
-        {},
-        {
-          lambdaPipelines: {
-            publish: { local: { directory: '/tmp/lp-render-repos' } },
-          },
-        },
-      );
+      const backend = await startPipelineRenderBackend();
       try {
         return await backend.render(
           isolated(

@@ -6,7 +6,7 @@ import yaml from 'yaml';
 import { progress } from '../__testUtils__/cache';
 import { renderedRepo } from '../__testUtils__/changeEvents';
 import { loadManifestValidator } from '../__testUtils__/manifests';
-import { startRenderBackend } from '../__testUtils__/render';
+import { startPipelineRenderBackend } from '../__testUtils__/render';
 import { stackUp } from '../__testUtils__/stack';
 import { variants } from '../template/formVariants';
 
@@ -182,14 +182,7 @@ describe('the DAG repository on Airflow 3.2.2', () => {
       'dags: installing the airflow runtime (cached after the first run)',
     );
     airflow = airflowRuntime(stackUp(['airflow']));
-    const backend = await startRenderBackend(
-      {},
-      {
-        lambdaPipelines: {
-          publish: { local: { directory: '/tmp/lp-render-repos' } },
-        },
-      },
-    );
+    const backend = await startPipelineRenderBackend();
     try {
       for (const name of SPECS) {
         const result = await backend.render({ ...variants[name] });

@@ -1,6 +1,6 @@
 import fs from 'fs';
 import path from 'path';
-import { startRenderBackend } from '../__testUtils__/render';
+import { startPipelineRenderBackend } from '../__testUtils__/render';
 import { stackUp } from '../__testUtils__/stack';
 import { snowflakeSession } from '../__testUtils__/snowflake';
 import {
@@ -31,14 +31,7 @@ const START = Date.UTC(2026, 10, 2, 0, 0, 0);
 describe('data-quality checks on the batch layer', () => {
   it('passes steady volumes and names a window whose volume collapsed', async () => {
     const env = stackUp(['snowflake', 'spark']);
-    const backend = await startRenderBackend(
-      {},
-      {
-        lambdaPipelines: {
-          publish: { local: { directory: '/tmp/lp-render-repos' } },
-        },
-      },
-    );
+    const backend = await startPipelineRenderBackend();
     const result = await backend
       .render(isolated(variants[SPEC], 'dq'))
       .finally(() => backend.stop());

@@ -5,7 +5,7 @@ import path from 'path';
 import type { PipelineFormValues } from '@internal/backstage-plugin-lambda-pipeline-common';
 import { PACKAGE_ROOT, progress } from '../__testUtils__/cache';
 import { exactSum, renderedRepo } from '../__testUtils__/changeEvents';
-import { startRenderBackend } from '../__testUtils__/render';
+import { startPipelineRenderBackend } from '../__testUtils__/render';
 import { stackUp } from '../__testUtils__/stack';
 import { variants } from '../template/formVariants';
 
@@ -441,14 +441,7 @@ describe('the dbt project on dbt 1.11 (Snowflake parse, DuckDB build)', () => {
     const env = stackUp(['dbt']);
     dbtBin = env.LP_DBT_BIN;
     dbtPython = env.LP_DBT_PYTHON;
-    const backend = await startRenderBackend(
-      {},
-      {
-        lambdaPipelines: {
-          publish: { local: { directory: '/tmp/lp-render-repos' } },
-        },
-      },
-    );
+    const backend = await startPipelineRenderBackend();
     const rendered = new Map<string, string>();
     try {
       for (const [name, values] of Object.entries(SPECS)) {

@@ -1,7 +1,7 @@
 import fs from 'fs';
 import path from 'path';
 import { Kafka, logLevel } from 'kafkajs';
-import { startRenderBackend } from '../__testUtils__/render';
+import { startPipelineRenderBackend } from '../__testUtils__/render';
 import { clickhouse, stackUp } from '../__testUtils__/stack';
 import { runSparkJob } from '../__testUtils__/sparkJob';
 import { snowflakeSession } from '../__testUtils__/snowflake';
@@ -47,14 +47,7 @@ describe('reconciliation between the speed and batch layers on the real stack', 
       'snowflake',
       'spark',
     ]);
-    const backend = await startRenderBackend(
-      {},
-      {
-        lambdaPipelines: {
-          publish: { local: { directory: '/tmp/lp-render-repos' } },
-        },
-      },
-    );
+    const backend = await startPipelineRenderBackend();
     const result = await backend
       .render(isolated(variants[SPEC], 'rc'))
       .finally(() => backend.stop());

@@ -1,7 +1,10 @@
 import fs from 'fs';
 import path from 'path';
 import { Kafka, logLevel } from 'kafkajs';
-import { RenderResult, startRenderBackend } from '../__testUtils__/render';
+import {
+  RenderResult,
+  startPipelineRenderBackend,
+} from '../__testUtils__/render';
 import { clickhouse, stackUp } from '../__testUtils__/stack';
 import { startSparkJob, runSparkJob } from '../__testUtils__/sparkJob';
 import {
@@ -37,14 +40,7 @@ describe('speed job (Spark Structured Streaming -> ClickHouse) on the real stack
 
   beforeAll(async () => {
     env = stackUp(['kafka', 'clickhouse', 's3', 'spark']);
-    const backend = await startRenderBackend(
-      {},
-      {
-        lambdaPipelines: {
-          publish: { local: { directory: '/tmp/lp-render-repos' } },
-        },
-      },
-    );
+    const backend = await startPipelineRenderBackend();
     try {
       for (const name of SPECS) {
         rendered.set(
