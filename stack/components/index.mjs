@@ -8,6 +8,7 @@ const ORDER = [
   'clickhouse',
   's3',
   'snowflake',
+  'kubernetes',
   'spark',
   'airflow',
   'dbt',

@@ -40,6 +40,13 @@ export const DEFAULT_PORTS = {
   s3: 59000,
   snowflake: 58080,
   fakesnow: 58081,
+  etcd: 52379,
+  etcdPeer: 52380,
+  kubeApiserver: 56443,
+  kubeControllerManager: 50257,
+  kubeScheduler: 50259,
+  kwok: 50247,
+  registry: 55001,
 };
 
 export function port(name) {

@@ -8,3 +8,6 @@
 
 export * from './spec/PipelineSpecService';
 export * from './kubernetes/kubeConfig';
+export * from './kubernetes/errors';
+export * from './kubernetes/objects';
+export * from './kubernetes/readiness';

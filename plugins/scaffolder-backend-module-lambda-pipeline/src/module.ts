@@ -6,6 +6,7 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createDeployPipelineAction } from './actions/deployPipeline';
 import { createPlanPipelineAction } from './actions/planPipeline';
+import { createPreflightAction } from './actions/preflightCluster';
 import { createPublishLocalAction } from './actions/publishLocal';
 import { createRegisterLocalAction } from './actions/registerLocal';
 import { createValidateSpecAction } from './actions/validateSpec';
@@ -14,7 +15,8 @@ import { readPublishLocalConfig } from './config';
 /**
  * Scaffolder actions of Lambda pipelines: `lambda:spec:validate`,
  * `lambda:pipeline:plan`, `lambda:publish:local`,
- * `lambda:catalog:register-local` and `lambda:kubernetes:deploy`.
+ * `lambda:catalog:register-local`, `lambda:kubernetes:preflight` and
+ * `lambda:kubernetes:deploy`.
  */
 export const scaffolderModuleLambdaPipeline = createBackendModule({
   pluginId: 'scaffolder',
@@ -34,6 +36,7 @@ export const scaffolderModuleLambdaPipeline = createBackendModule({
           }),
           createPublishLocalAction({ config }),
           createRegisterLocalAction({ config, catalog }),
+          createPreflightAction({ config }),
           createDeployPipelineAction({ config }),
         );
       },

@@ -25,6 +25,12 @@ export const UPSTREAM_SCHEMAS_DIR = path.join(
   'upstream',
 );
 
+/** The upstream CRDs the generated platform repository ships (unmodified copies). */
+export const SKELETON_CRDS_DIR = path.resolve(
+  PACKAGE_ROOT,
+  '../../templates/lambda-pipeline/skeleton/pipeline/deploy/crds',
+);
+
 /** One progress line on stderr (shown by Jest even when a test passes). */
 export function progress(message: string): void {
   process.stderr.write(`[lambda-pipelines test utils] ${message}\n`);

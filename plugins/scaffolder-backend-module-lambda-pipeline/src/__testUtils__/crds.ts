@@ -1,25 +1,33 @@
 import fs from 'fs';
 import path from 'path';
 import yaml from 'yaml';
-import { UPSTREAM_SCHEMAS_DIR } from './cache';
+import { SKELETON_CRDS_DIR, UPSTREAM_SCHEMAS_DIR } from './cache';
 import { OBJECT_META_REF } from './k8sSchemas';
 
-/** The vendored CRDs (see `schemas/README.md`). */
+/**
+ * The vendored CRDs (see `schemas/README.md`): those the generated platform
+ * repository ships (`skeleton/pipeline/deploy/crds`) and the others the
+ * manifests may use.
+ */
 export const VENDORED_CRD_FILES = [
-  'strimzi/040-Crd-kafka.yaml',
-  'strimzi/041-Crd-kafkaconnect.yaml',
-  'strimzi/043-Crd-kafkatopic.yaml',
-  'strimzi/045-Crd-kafkanodepool.yaml',
-  'strimzi/047-Crd-kafkaconnector.yaml',
-  'spark-operator/sparkoperator.k8s.io_sparkapplications.yaml',
-  'spark-operator/sparkoperator.k8s.io_scheduledsparkapplications.yaml',
-  'sealed-secrets/bitnami.com_sealedsecrets.yaml',
-  'external-secrets/external-secrets.io_externalsecrets.yaml',
-  'external-secrets/external-secrets.io_secretstores.yaml',
-  'prometheus-operator/monitoring.coreos.com_servicemonitors.yaml',
-  'prometheus-operator/monitoring.coreos.com_podmonitors.yaml',
-  'prometheus-operator/monitoring.coreos.com_prometheusrules.yaml',
-].map(rel => path.join(UPSTREAM_SCHEMAS_DIR, rel));
+  ...[
+    'strimzi/040-Crd-kafka.yaml',
+    'strimzi/041-Crd-kafkaconnect.yaml',
+    'strimzi/043-Crd-kafkatopic.yaml',
+    'strimzi/045-Crd-kafkanodepool.yaml',
+    'strimzi/047-Crd-kafkaconnector.yaml',
+    'spark-operator/sparkoperator.k8s.io_sparkapplications.yaml',
+    'sealed-secrets/bitnami.com_sealedsecrets.yaml',
+    'prometheus-operator/monitoring.coreos.com_podmonitors.yaml',
+    'prometheus-operator/monitoring.coreos.com_prometheusrules.yaml',
+  ].map(rel => path.join(SKELETON_CRDS_DIR, rel)),
+  ...[
+    'spark-operator/sparkoperator.k8s.io_scheduledsparkapplications.yaml',
+    'external-secrets/external-secrets.io_externalsecrets.yaml',
+    'external-secrets/external-secrets.io_secretstores.yaml',
+    'prometheus-operator/monitoring.coreos.com_servicemonitors.yaml',
+  ].map(rel => path.join(UPSTREAM_SCHEMAS_DIR, rel)),
+];
 
 type Json = Record<string, any>;
 

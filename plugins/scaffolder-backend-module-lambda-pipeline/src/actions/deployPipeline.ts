@@ -1,11 +1,15 @@
-import {
-  RootConfigService,
-  resolveSafeChildPath,
-} from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
-import { isDnsLabel } from '@internal/backstage-plugin-lambda-pipeline-common';
+import { RootConfigService } from '@backstage/backend-plugin-api';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { KUBERNETES_CLUSTER_KEY, readKubernetesClusterConfig } from '../config';
+import { JsonObject } from '@backstage/types';
+import {
+  KUBERNETES_CLUSTER_KEY,
+  readKubernetesClusterConfig,
+  readKubernetesDeployConfig,
+} from '../config';
+import { AppliedObject } from '../deploy/applyObject';
+import { connectToCluster } from '../deploy/cluster';
+import { deployManifests } from '../deploy/deployManifests';
+import { readManifests, validateDeployInputs } from '../deploy/prepare';
 import { examples } from './deployPipeline.examples';
 
 export const DEPLOY_PIPELINE_ACTION_ID = 'lambda:kubernetes:deploy';
@@ -14,10 +18,13 @@ const DEPLOY_BY_HAND =
   'To deploy by hand: cd platform && ./scripts/up.sh (or scripts\\up.ps1 on Windows)';
 
 /**
- * `lambda:kubernetes:deploy`: deploys the rendered manifests to the
- * configured cluster. Applying from Backstage is not available yet: without a
- * cluster the step is skipped with instructions, with one it fails saying so
- * (it never pretends to deploy).
+ * `lambda:kubernetes:deploy`: applies the rendered manifests to the cluster
+ * configured in app-config (never one named in the form) with server-side
+ * apply, in dependency order, waits until everything is ready, and rolls back
+ * what it created when something fails. A scaffolder dry run is a
+ * server-side dry run: it reports what would be created or changed and
+ * persists nothing. Without a configured cluster the step is skipped with
+ * instructions.
  */
 export function createDeployPipelineAction(options: {
   config: RootConfigService;
@@ -25,7 +32,10 @@ export function createDeployPipelineAction(options: {
   const { config } = options;
   return createTemplateAction({
     id: DEPLOY_PIPELINE_ACTION_ID,
-    description: `Deploys the pipeline's Kubernetes manifests to the cluster in ${KUBERNETES_CLUSTER_KEY}. Not available yet: skipped when no cluster is configured, fails with instructions when one is.`,
+    description:
+      `Applies the pipeline's Kubernetes manifests (a kustomize overlay or a directory of YAML) to the cluster in ${KUBERNETES_CLUSTER_KEY} ` +
+      'with server-side apply, in order (CRDs, namespaces, config and secrets, operators, custom resources, workloads), waits for readiness, ' +
+      'and rolls back what it created on failure. Idempotent; a dry run is a server-side dry run. Skipped when no cluster is configured.',
     examples,
     supportsDryRun: true,
     schema: {
@@ -34,46 +44,141 @@ export function createDeployPipelineAction(options: {
           z
             .string()
             .describe(
-              'Workspace-relative directory of the kustomize overlay, e.g. `platform/deploy/overlays/kind`',
+              'Workspace-relative directory of the manifests: a kustomize overlay (e.g. `platform/deploy/overlays/kind`) or plain YAML files',
             ),
         namespace: z =>
-          z.string().describe('Kubernetes namespace of the pipeline'),
+          z
+            .string()
+            .describe('Namespace of the namespaced objects that name none'),
+        wait: z =>
+          z
+            .boolean()
+            .optional()
+            .describe('Wait until every object is ready (default true)'),
+        timeoutSeconds: z =>
+          z
+            .number()
+            .int()
+            .positive()
+            .max(24 * 3600)
+            .optional()
+            .describe(
+              'How long to wait for each object; default from lambdaPipelines.kubernetes.deploy.waitTimeoutSeconds (900, KafkaConnect 1800)',
+            ),
       },
       output: {
         deployed: z =>
-          z.boolean().describe('Whether the manifests were applied'),
+          z
+            .boolean()
+            .describe(
+              'Whether the manifests were applied (false in a dry run or when skipped)',
+            ),
         reason: z =>
-          z.string().optional().describe('Why they were not applied'),
+          z
+            .string()
+            .optional()
+            .describe('Why they were not applied, or a summary'),
+        counts: z =>
+          z
+            .object({
+              created: z.number(),
+              configured: z.number(),
+              unchanged: z.number(),
+            })
+            .optional()
+            .describe(
+              'How many objects were (or, in a dry run, would be) created, changed or left unchanged',
+            ),
+        objects: z =>
+          z
+            .array(
+              z.object({
+                ref: z.string(),
+                action: z.enum(['created', 'configured', 'unchanged']),
+              }),
+            )
+            .optional()
+            .describe('Every object and what happened to it'),
       },
     },
     async handler(ctx) {
       const { manifestsPath, namespace } = ctx.input;
-      if (!isDnsLabel(namespace)) {
-        throw new InputError(
-          `namespace '${namespace}' is not a valid Kubernetes namespace: use lowercase letters, digits and '-', start with a letter, at most 63 characters.`,
-        );
-      }
-      try {
-        resolveSafeChildPath(ctx.workspacePath, manifestsPath);
-      } catch {
-        throw new InputError(
-          `manifestsPath '${manifestsPath}' must be a directory inside the task workspace (e.g. 'platform/deploy/overlays/kind').`,
-        );
-      }
-      const dryRun = ctx.isDryRun ? ' (dry run)' : '';
-
+      const dir = validateDeployInputs(ctx.workspacePath, ctx.input);
+      const dryRun = ctx.isDryRun ?? false;
       const cluster = readKubernetesClusterConfig(config);
-      if (cluster) {
-        throw new InputError(
-          `Cannot deploy ${manifestsPath} to namespace ${namespace} on cluster '${cluster.name}'${dryRun}: ` +
-            `applying manifests from Backstage is not available yet in this version. ${DEPLOY_BY_HAND}. ` +
-            `Remove ${KUBERNETES_CLUSTER_KEY} from app-config to skip this step instead.`,
+      if (!cluster) {
+        const reason = `no Kubernetes cluster is configured (set ${KUBERNETES_CLUSTER_KEY} in app-config)`;
+        ctx.logger.info(
+          `Skipping deploy${
+            dryRun ? ' (dry run)' : ''
+          }: ${reason}. ${DEPLOY_BY_HAND}`,
         );
+        ctx.output('deployed', false);
+        ctx.output('reason', reason);
+        return;
       }
-      const reason = `no Kubernetes cluster is configured (set ${KUBERNETES_CLUSTER_KEY} in app-config)`;
-      ctx.logger.info(`Skipping deploy${dryRun}: ${reason}. ${DEPLOY_BY_HAND}`);
-      ctx.output('deployed', false);
-      ctx.output('reason', reason);
+      const deployConfig = readKubernetesDeployConfig(config);
+      const { manifests, redactor, logger } = await readManifests(
+        dir,
+        manifestsPath,
+        deployConfig,
+        ctx.logger,
+        ctx.signal,
+      );
+      const connection = await connectToCluster(cluster);
+      logger.info(
+        `${
+          dryRun ? 'Dry run (server-side, nothing is persisted): ' : ''
+        }deploying ${manifests.length} objects from ${manifestsPath} ` +
+          `to cluster '${cluster.name}' (${connection.server}) as field manager '${deployConfig.fieldManager}'` +
+          (redactor.size > 0 ? '; Secret values are kept out of this log' : ''),
+      );
+      try {
+        const result = await deployManifests({
+          client: connection.objects,
+          manifests,
+          defaultNamespace: namespace,
+          runId: ctx.task.id,
+          dryRun,
+          wait: ctx.input.wait ?? true,
+          timeoutSeconds: ctx.input.timeoutSeconds,
+          config: deployConfig,
+          logger,
+          signal: ctx.signal,
+          // Checkpoint values are stored as JSON (and hold no Secret data).
+          checkpoint: async (key, fn) =>
+            (await ctx.checkpoint({
+              key,
+              fn: async () =>
+                JSON.parse(JSON.stringify(await fn())) as JsonObject,
+            })) as unknown as AppliedObject,
+        });
+        const { created, configured, unchanged } = result.counts;
+        ctx.output('deployed', !dryRun);
+        ctx.output(
+          'reason',
+          created + configured === 0
+            ? `No changes: all ${
+                result.objects.length
+              } objects were already deployed${dryRun ? ' (dry run)' : ''}.`
+            : `${dryRun ? 'Dry run: would create' : 'Created'} ${created}, ${
+                dryRun ? 'would change' : 'changed'
+              } ${configured}, ` +
+                `left ${unchanged} unchanged on cluster '${cluster.name}'.`,
+        );
+        ctx.output('counts', result.counts);
+        ctx.output(
+          'objects',
+          result.objects.map(o => ({
+            ref: `${o.ref.kind} ${
+              o.ref.namespace ? `${o.ref.namespace}/` : ''
+            }${o.ref.name}`,
+            action: o.action,
+          })),
+        );
+      } catch (error) {
+        throw redactor.redactError(error);
+      }
     },
   });
 }
