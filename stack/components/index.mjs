@@ -9,6 +9,7 @@ const ORDER = [
   's3',
   'snowflake',
   'kubernetes',
+  'registry',
   'spark',
   'airflow',
   'dbt',

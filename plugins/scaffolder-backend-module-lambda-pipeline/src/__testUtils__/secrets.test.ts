@@ -241,6 +241,9 @@ describe('scanForSecrets: negatives', () => {
     expect(credentialLiteral('password', 'changeme')).toMatch(/literal value/);
     expect(credentialLiteral('password', 'db-password')).toBeUndefined();
     expect(credentialLiteral('clientSecret', 'abcdef')).toMatch(/literal/);
+    // An empty flow collection is a schema or a structure, not a value.
+    expect(credentialLiteral('secret', '{}')).toBeUndefined();
+    expect(credentialLiteral('secrets', '[]')).toBeUndefined();
     expect(credentialLiteral('existingSecret', 'abcdef')).toBeUndefined();
     expect(credentialLiteral('username', 'hunter2')).toBeUndefined();
     expect(credentialLiteral('password', '"!Secr3t"')).toMatch(/literal/);

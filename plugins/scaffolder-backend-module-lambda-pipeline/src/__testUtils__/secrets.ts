@@ -18,7 +18,8 @@ import { RenderedFile } from './types';
  *   token, secret, api key, secret key, access key, private key, credentials,
  *   fernet key).
  *   Not literal, so allowed: empty/null, booleans, short numbers, YAML block
- *   or flow starts, anchors and aliases; references (`${...}`, `$(...)`,
+ *   or flow starts, empty flow collections (`secret: {}` in a CRD schema),
+ *   anchors and aliases; references (`${...}`, `$(...)`,
  *   `$VAR`, `{{ ... }}`, `{name}`, `%s`); `<placeholder>`s; values under
  *   `secretKeyRef`, `valueFrom`, `secretRef`, `passwordSecret`, `remoteRef`...
  *   (key names in a Secret); values naming a key or Secret by a word such as
@@ -71,8 +72,9 @@ function isReferenceOrEmpty(value: string): boolean {
   );
 }
 
-/** Unquoted YAML that is not a scalar: block/flow starts, anchors, aliases, tags. */
-const YAML_NON_SCALAR = /^([|>][-+0-9]*|\{|\[|[&*!]\S*)(\s.*)?$/;
+/** Unquoted YAML that is not a scalar: block/flow starts, empty flow collections, anchors, aliases, tags. */
+const YAML_NON_SCALAR =
+  /^([|>][-+0-9]*|\{|\[|\{\s*\}|\[\s*\]|[&*!]\S*)(\s.*)?$/;
 
 /** `db-password`, `snowflake/private_key`: names of keys, not values. */
 function namesAKey(value: string): boolean {

@@ -126,12 +126,14 @@ export function createDeployPipelineAction(options: {
         ctx.signal,
       );
       const connection = await connectToCluster(cluster);
+      const mode = dryRun
+        ? 'Dry run (server-side, nothing is persisted): '
+        : '';
+      const secrets =
+        redactor.size > 0 ? '; Secret values are kept out of this log' : '';
       logger.info(
-        `${
-          dryRun ? 'Dry run (server-side, nothing is persisted): ' : ''
-        }deploying ${manifests.length} objects from ${manifestsPath} ` +
-          `to cluster '${cluster.name}' (${connection.server}) as field manager '${deployConfig.fieldManager}'` +
-          (redactor.size > 0 ? '; Secret values are kept out of this log' : ''),
+        `${mode}deploying ${manifests.length} objects from ${manifestsPath} to cluster '${cluster.name}' ` +
+          `(${connection.server}) as field manager '${deployConfig.fieldManager}'${secrets}`,
       );
       try {
         const result = await deployManifests({

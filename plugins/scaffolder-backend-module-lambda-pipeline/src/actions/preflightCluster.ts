@@ -94,16 +94,11 @@ export function createPreflightAction(options: { config: RootConfigService }) {
         objects: manifests.map(m => m.object),
         memoryBudget,
         registry: cluster.registry,
-        budgetField: 'spec.resources.memoryBudget (form: Memory budget)',
+        budgetField: 'spec.resources.memoryBudget; form field "Memory budget"',
       });
+      const label = { ok: 'ok', failed: 'FAILED', skipped: 'skipped' } as const;
       for (const check of checks) {
-        const line = `${
-          check.status === 'ok'
-            ? 'ok'
-            : check.status === 'failed'
-            ? 'FAILED'
-            : 'skipped'
-        } ${check.id}: ${check.message}`;
+        const line = `${label[check.status]} ${check.id}: ${check.message}`;
         if (check.status === 'failed') logger.warn(line);
         else logger.info(line);
       }
@@ -111,9 +106,11 @@ export function createPreflightAction(options: { config: RootConfigService }) {
       const failedChecks = checks.filter(c => c.status === 'failed');
       ctx.output('ready', failedChecks.length === 0);
       if (failedChecks.length > 0) {
+        const list = failedChecks
+          .map(c => `- ${c.id}: ${c.message}`)
+          .join('\n');
         throw new InputError(
-          `Cluster '${cluster.name}' is not ready for this pipeline (${failedChecks.length} of ${checks.length} checks failed):\n` +
-            failedChecks.map(c => `- ${c.id}: ${c.message}`).join('\n'),
+          `Cluster '${cluster.name}' is not ready for this pipeline (${failedChecks.length} of ${checks.length} checks failed):\n${list}`,
         );
       }
       logger.info(

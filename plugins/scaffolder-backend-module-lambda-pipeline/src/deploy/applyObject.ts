@@ -1,5 +1,7 @@
 import {
+  formatRef,
   KubeObject,
+  KubernetesApiError,
   KubernetesObjectClient,
   ObjectRef,
   refOf,
@@ -88,6 +90,39 @@ export function changedPaths(
 }
 
 /**
+ * CRDs are applied with `force`: the platform repository owns the
+ * definitions of its pinned operators' kinds, and whoever created them first
+ * (the stack, Helm's first install) otherwise "conflicts" on lists the
+ * server normalizes on storage (`spec.versions` is atomic, and an empty
+ * `properties: {}` in a schema is dropped), although nobody changed them.
+ * Everything else is applied without force, so a field owned by another
+ * manager is reported instead of taken.
+ */
+const forceFor = (object: KubeObject) =>
+  object.kind === 'CustomResourceDefinition';
+
+/** A conflict with another field manager, said plainly. */
+function explainConflict(object: KubeObject, error: unknown): unknown {
+  const e = error as KubernetesApiError;
+  if (
+    e?.code !== 409 ||
+    !e.causes?.some(c => c.reason === 'FieldManagerConflict')
+  )
+    return error;
+  const owners = e.causes.map(c => `${c.field} (${c.message})`).join(', ');
+  return new KubernetesApiError({
+    code: 409,
+    reason: 'Conflict',
+    causes: e.causes,
+    message:
+      `${formatRef(
+        object,
+      )}: fields of the manifests are owned by another field manager: ${owners}. ` +
+      'Stop the other tool from managing them, or take them over once with kubectl apply --server-side --force-conflicts.',
+  });
+}
+
+/**
  * Applies one object with server-side apply, idempotently: the server's own
  * dry-run of the apply is compared with the live object first, and an
  * object that would not change is not written at all (so a re-run changes
@@ -108,10 +143,12 @@ export async function applyObject(
       [RUN_LABEL]: runLabel,
     };
   }
-  const preview = await client.apply(desired, {
-    fieldManager: options.fieldManager,
-    dryRun: true,
-  });
+  const force = forceFor(object);
+  const preview = await client
+    .apply(desired, { fieldManager: options.fieldManager, dryRun: true, force })
+    .catch(error => {
+      throw explainConflict(object, error);
+    });
   const changedFields = live
     ? changedPaths(comparable(live), comparable(preview))
     : [];

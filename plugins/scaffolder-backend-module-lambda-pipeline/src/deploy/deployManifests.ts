@@ -231,7 +231,11 @@ export async function deployManifests(
   } catch (error) {
     const message = (error as Error).message;
     if (dryRun) throw new DeployError(`Dry run failed: ${message}`);
-    logger.error(`Deploy failed: ${message}`);
+    logger.error(
+      `Deploy failed (${
+        message.split('\n')[0]
+      }); rolling back what this run created.`,
+    );
     const rolledBack = await rollback(client, objects, {
       runId: options.runId,
       logger,

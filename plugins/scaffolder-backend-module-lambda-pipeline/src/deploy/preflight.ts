@@ -208,6 +208,21 @@ async function registryHost(
   return { host, from: 'ConfigMap kube-public/local-registry-hosting' };
 }
 
+/** `fetch failed` says little: add the codes of its causes (ECONNREFUSED...). */
+function describeFetchError(error: unknown): string {
+  const parts: string[] = [];
+  const visit = (e: any, depth: number) => {
+    if (!e || depth > 4) return;
+    const part = e.code ?? e.message;
+    if (part && !parts.includes(part)) parts.push(String(part));
+    if (Array.isArray(e.errors))
+      e.errors.forEach((x: unknown) => visit(x, depth + 1));
+    visit(e.cause, depth + 1);
+  };
+  visit(error, 0);
+  return parts.join(': ') || String(error);
+}
+
 async function checkRegistry(o: PreflightOptions): Promise<PreflightCheck> {
   const { host, from } = await registryHost(o);
   if (!host) {
@@ -239,13 +254,10 @@ async function checkRegistry(o: PreflightOptions): Promise<PreflightCheck> {
   } catch (error) {
     return failed(
       'registry',
-      `the local registry ${host} (from ${from}) does not answer (${
-        (error as Error).message
-      }${
-        (error as { cause?: { code?: string } }).cause?.code
-          ? `: ${(error as { cause?: { code?: string } }).cause!.code}`
-          : ''
-      }): start it (the platform repo's scripts/up.sh runs it as the container kind-registry).`,
+      `the local registry ${host} (from ${from}) does not answer (${describeFetchError(
+        error,
+      )}): ` +
+        "start it (the platform repo's scripts/up.sh runs it as the container kind-registry).",
     );
   }
 }
@@ -273,10 +285,13 @@ async function checkCrds(o: PreflightOptions): Promise<PreflightCheck> {
   if (missing.length > 0) {
     return failed(
       'crds',
-      `the cluster does not serve ${missing.join(
-        ', ',
-      )} and the manifests carry no CRD for them: install their operators first ` +
-        `(the platform repo's scripts/up.sh does) or add the CRDs to the manifests.`,
+      missing.length === 1
+        ? `the cluster does not serve ${missing[0]} and the manifests carry no CRD for it: install its operator first ` +
+            `(the platform repo's scripts/up.sh does) or add its CRD to the manifests.`
+        : `the cluster does not serve ${missing.join(
+            ', ',
+          )} and the manifests carry no CRDs for them: install their operators first ` +
+            `(the platform repo's scripts/up.sh does) or add the CRDs to the manifests.`,
     );
   }
   const parts = [

@@ -162,10 +162,30 @@ describe('Create pipeline: rendered repositories', () => {
         expect(kinds).not.toContain('Secret');
         const errors = built.flatMap((o: any) => validator.validate(o));
         expect({ name, errors }).toEqual({ name, errors: [] });
-        // Everything lands in the pipeline's own namespace.
+        // The pinned operators' CRDs come with the overlay (cluster-scoped).
+        expect(
+          built
+            .filter((o: any) => o.kind === 'CustomResourceDefinition')
+            .map((o: any) => o.metadata.name)
+            .sort(),
+        ).toEqual([
+          'kafkaconnectors.kafka.strimzi.io',
+          'kafkaconnects.kafka.strimzi.io',
+          'kafkanodepools.kafka.strimzi.io',
+          'kafkas.kafka.strimzi.io',
+          'kafkatopics.kafka.strimzi.io',
+          'podmonitors.monitoring.coreos.com',
+          'prometheusrules.monitoring.coreos.com',
+          'sealedsecrets.bitnami.com',
+          'sparkapplications.sparkoperator.k8s.io',
+        ]);
+        // Everything else lands in the pipeline's own namespace.
         const namespaces = new Set(
           built
-            .filter((o: any) => o.kind !== 'Namespace')
+            .filter(
+              (o: any) =>
+                o.kind !== 'Namespace' && o.kind !== 'CustomResourceDefinition',
+            )
             .map((o: any) => o.metadata.namespace),
         );
         expect([...namespaces]).toEqual([planOf(result).namespace]);

@@ -40,6 +40,10 @@ Invoke-Checked docker @('exec', $node, 'mkdir', '-p', "/etc/containerd/certs.d/l
 docker network connect kind $RegistryName 2>$null
 Invoke-Checked kubectl @('apply', '--server-side', '-f', (Join-Path $Root 'kind/local-registry-hosting.yaml'))
 
+Step "CRDs (deploy/crds: the pinned operators' CRDs; Helm leaves existing CRDs alone)"
+Invoke-Checked kubectl @('apply', '--server-side', '--field-manager=lambda-pipelines', '-k', (Join-Path $Root 'deploy/crds'))
+Invoke-Checked kubectl @('wait', '--for=condition=Established', '--timeout=120s', '-k', (Join-Path $Root 'deploy/crds'))
+
 Step 'Operators'
 kubectl create namespace $Namespace --dry-run=client -o yaml | kubectl apply --server-side -f -
 Invoke-Checked helm @('upgrade', '--install', 'sealed-secrets', 'sealed-secrets', '--repo', '${{ p.versions.sealedSecrets.source }}', '--version', '${{ p.versions.sealedSecrets.version }}', '--namespace', 'kube-system', '-f', (Join-Path $Root 'helm/sealed-secrets.values.yaml'), '--wait')

@@ -41,6 +41,10 @@ printf '[host."http://%s:5000"]\n' "$REGISTRY_NAME" | \
 docker network connect kind "$REGISTRY_NAME" 2>/dev/null || true
 kubectl apply --server-side -f "$ROOT/kind/local-registry-hosting.yaml"
 
+step "CRDs (deploy/crds: the pinned operators' CRDs; Helm leaves existing CRDs alone)"
+kubectl apply --server-side --field-manager=lambda-pipelines -k "$ROOT/deploy/crds"
+kubectl wait --for=condition=Established --timeout=120s -k "$ROOT/deploy/crds"
+
 step "Operators"
 kubectl create namespace "$NAMESPACE" --dry-run=client -o yaml | kubectl apply --server-side -f -
 helm upgrade --install sealed-secrets sealed-secrets --repo ${{ p.versions.sealedSecrets.source }} \
