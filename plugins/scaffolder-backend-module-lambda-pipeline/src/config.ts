@@ -1,4 +1,5 @@
 import { RootConfigService } from '@backstage/backend-plugin-api';
+import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '@backstage/errors';
 
@@ -163,7 +164,11 @@ export function readKubernetesClusterConfig(
     );
   }
   if (result.kubeconfigPath) {
-    result.kubeconfigPath = path.resolve(process.cwd(), result.kubeconfigPath);
+    const home = /^~(?=$|\/)/;
+    result.kubeconfigPath = path.resolve(
+      process.cwd(),
+      result.kubeconfigPath.replace(home, os.homedir()),
+    );
   }
   return result;
 }
