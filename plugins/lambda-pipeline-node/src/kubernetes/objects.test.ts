@@ -1,5 +1,5 @@
 import crypto from 'crypto';
-import { stackUp } from '../__testUtils__/stack';
+import { stackUp } from '../testUtils';
 import { loadKubeConfig } from './kubeConfig';
 import {
   createKubernetesObjectClient,
