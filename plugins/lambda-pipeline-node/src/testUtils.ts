@@ -4,10 +4,14 @@
  *
  * @packageDocumentation
  */
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { execFileSync } from 'child_process';
-import path from 'path';
 
-const CLI = path.resolve(__dirname, '../../../stack/cli.mjs');
+/** The stack's CLI: the stack lives in this repository, next to the plugins. */
+const CLI = resolvePackagePath(
+  '@internal/backstage-plugin-lambda-pipeline-node',
+  '../../stack/cli.mjs',
+);
 
 /**
  * Brings up components of the local real stack and what they depend on (a
