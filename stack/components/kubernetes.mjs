@@ -127,9 +127,10 @@ function writeKwokConfig(ctx) {
 
 export default {
   name: 'kubernetes',
+  // The trailing number counts changes to what is built (2: kubectl added).
   version: `${KUBERNETES_VERSION.slice(1)}-etcd${ETCD_VERSION.slice(
     1,
-  )}-kwok${KWOK_VERSION.slice(1)}`,
+  )}-kwok${KWOK_VERSION.slice(1)}-2`,
   description: `Kubernetes ${KUBERNETES_VERSION} API server (etcd ${ETCD_VERSION}, controller manager, scheduler) with a kwok ${KWOK_VERSION} node`,
   dependsOn: [],
   readyTimeoutSeconds: 240,
@@ -158,7 +159,7 @@ export default {
         'sigs.k8s.io/kwok/cmd/kwok',
       ]);
       ctx.log(
-        'building kube-apiserver, kube-controller-manager and kube-scheduler (10-20 min on 2 cores when the Go caches are cold)',
+        'building kube-apiserver, kube-controller-manager, kube-scheduler and kubectl (about 5 min on 2 cores when the Go caches are cold)',
       );
       goBuild(ctx, 'k8s', [
         `-ldflags=-s -w ${versionFlags()}`,
@@ -167,6 +168,7 @@ export default {
         'k8s.io/kubernetes/cmd/kube-apiserver',
         'k8s.io/kubernetes/cmd/kube-controller-manager',
         'k8s.io/kubernetes/cmd/kube-scheduler',
+        'k8s.io/kubernetes/cmd/kubectl',
       ]);
       fs.rmSync(binDir(ctx), { recursive: true, force: true });
       fs.renameSync(tmp, binDir(ctx));
@@ -201,7 +203,8 @@ export default {
       dataDir: ctx.dataDir,
       logDir: path.dirname(ctx.logFile),
       host: ctx.host,
-      version: this.version,
+      // etcd's data belongs to the etcd and Kubernetes versions, not to the build number.
+      version: `${KUBERNETES_VERSION}-etcd${ETCD_VERSION}`,
       ports: {
         etcd: ctx.port('etcd'),
         etcdPeer: ctx.port('etcdPeer'),
@@ -289,6 +292,7 @@ export default {
   env(ctx) {
     return {
       LP_KUBECONFIG: kubeconfigPath(ctx),
+      LP_KUBECTL: path.join(binDir(ctx), 'kubectl'),
       LP_KUBE_CONTEXT: CONTEXT,
       LP_KUBE_API_URL: apiUrl(ctx),
       LP_KUBE_NODE: NODE_NAME,

@@ -1,6 +1,4 @@
-import { mockServices } from '@backstage/backend-test-utils';
 import { InputError } from '@backstage/errors';
-import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import {
   KubeObject,
   formatRef,
@@ -8,8 +6,8 @@ import {
 } from '@internal/backstage-plugin-lambda-pipeline-node';
 import fs from 'fs';
 import path from 'path';
+import { runDeployAction } from '../__testUtils__/deployRun';
 import {
-  recordingLogger,
   startTestCluster,
   TestCluster,
   toYaml,
@@ -22,83 +20,13 @@ import {
 } from '../__testUtils__/render';
 import { FORM } from '../template/formVariants';
 import { RUN_LABEL } from '../deploy/applyObject';
-import { createDeployPipelineAction } from './deployPipeline';
 
 jest.setTimeout(20 * 60_000);
-
-const OVERLAY = 'platform/deploy/overlays/kind';
-
-type Run = {
-  lines: string[];
-  outputs: Record<string, any>;
-  error?: Error;
-};
-
-/** Runs the action the way the scaffolder does, with a recording logger. */
-async function runDeploy(
-  config: Record<string, unknown>,
-  options: {
-    workspacePath: string;
-    manifestsPath?: string;
-    namespace: string;
-    dryRun?: boolean;
-    taskId?: string;
-    timeoutSeconds?: number;
-    checkpoints?: Map<string, unknown>;
-  },
-): Promise<Run> {
-  const logger = recordingLogger();
-  const ctx = createMockActionContext({
-    input: {
-      manifestsPath: options.manifestsPath ?? OVERLAY,
-      namespace: options.namespace,
-      ...(options.timeoutSeconds
-        ? { timeoutSeconds: options.timeoutSeconds }
-        : {}),
-    },
-    workspacePath: options.workspacePath,
-    logger: logger as any,
-    task: { id: options.taskId ?? `task-${uniqueSuffix()}` },
-  });
-  const store = options.checkpoints;
-  const run: Run = { lines: logger.lines, outputs: {} };
-  const action = createDeployPipelineAction({
-    config: mockServices.rootConfig({ data: config as any }),
-  });
-  try {
-    await action.handler({
-      ...ctx,
-      isDryRun: options.dryRun ?? false,
-      // Like the scaffolder with task recovery on: a stored success is
-      // returned without running the side effect again.
-      ...(store
-        ? {
-            async checkpoint({
-              key,
-              fn,
-            }: {
-              key: string;
-              fn: () => Promise<any>;
-            }) {
-              if (store.has(key)) return store.get(key);
-              const value = await fn();
-              store.set(key, value);
-              return value;
-            },
-          }
-        : {}),
-    } as any);
-  } catch (error) {
-    run.error = error as Error;
-  }
-  run.outputs = Object.fromEntries((ctx.output as jest.Mock).mock.calls);
-  return run;
-}
 
 describe('lambda:kubernetes:deploy without a cluster', () => {
   it('skips with instructions, also in a dry run', async () => {
     for (const dryRun of [false, true]) {
-      const run = await runDeploy(
+      const run = await runDeployAction(
         {},
         { workspacePath: writeWorkspace([]), namespace: 'orders', dryRun },
       );
@@ -120,10 +48,10 @@ describe('lambda:kubernetes:deploy without a cluster', () => {
   it('names the field of an invalid input and the key of an incomplete cluster config', async () => {
     const ws = writeWorkspace([]);
     expect(
-      (await runDeploy({}, { workspacePath: ws, namespace: 'Orders_EU' })).error
-        ?.message,
+      (await runDeployAction({}, { workspacePath: ws, namespace: 'Orders_EU' }))
+        .error?.message,
     ).toMatch(/^namespace 'Orders_EU' is not a valid Kubernetes namespace/);
-    const outside = await runDeploy(
+    const outside = await runDeployAction(
       {},
       { workspacePath: ws, namespace: 'orders', manifestsPath: '../elsewhere' },
     );
@@ -131,14 +59,14 @@ describe('lambda:kubernetes:deploy without a cluster', () => {
     expect(outside.error?.message).toMatch(
       /^manifestsPath '\.\.\/elsewhere' must be a directory inside the task workspace/,
     );
-    const incomplete = await runDeploy(
+    const incomplete = await runDeployAction(
       { lambdaPipelines: { kubernetes: { cluster: { name: 'kind-lambda' } } } },
       { workspacePath: ws, namespace: 'orders' },
     );
     expect(incomplete.error?.message).toMatch(
       /lambdaPipelines\.kubernetes\.cluster needs credentials: set lambdaPipelines\.kubernetes\.cluster\.kubeconfigPath/,
     );
-    const tokenless = await runDeploy(
+    const tokenless = await runDeployAction(
       {
         lambdaPipelines: {
           kubernetes: { cluster: { name: 'k', url: 'https://127.0.0.1:6443' } },
@@ -201,7 +129,7 @@ describe('lambda:kubernetes:deploy against a real API server', () => {
 
   it('deploys a rendered pipeline in dependency order and waits until it is ready', async () => {
     const taskId = `task-${suffix}`;
-    const run = await runDeploy(cluster.config(), {
+    const run = await runDeployAction(cluster.config(), {
       workspacePath: workspace,
       namespace: name,
       taskId,
@@ -268,7 +196,7 @@ describe('lambda:kubernetes:deploy against a real API server', () => {
 
   it('changes nothing on a second run and says so', async () => {
     const before = await managed(name);
-    const run = await runDeploy(cluster.config(), {
+    const run = await runDeployAction(cluster.config(), {
       workspacePath: workspace,
       namespace: name,
     });
@@ -313,7 +241,7 @@ describe('lambda:kubernetes:deploy against a real API server', () => {
       ),
     );
     try {
-      const dry = await runDeploy(cluster.config(), {
+      const dry = await runDeployAction(cluster.config(), {
         workspacePath: workspace,
         namespace: name,
         dryRun: true,
@@ -328,7 +256,7 @@ describe('lambda:kubernetes:deploy against a real API server', () => {
           ),
         ),
       ]);
-      const run = await runDeploy(cluster.config(), {
+      const run = await runDeployAction(cluster.config(), {
         workspacePath: workspace,
         namespace: name,
       });
@@ -348,7 +276,7 @@ describe('lambda:kubernetes:deploy against a real API server', () => {
     const ws = writeWorkspace(
       result.files.filter(f => f.path.startsWith('platform/')),
     );
-    const run = await runDeploy(cluster.config(), {
+    const run = await runDeployAction(cluster.config(), {
       workspacePath: ws,
       namespace: dryName,
       dryRun: true,
@@ -445,7 +373,7 @@ describe('lambda:kubernetes:deploy against a real API server', () => {
       { path: 'manifests/all.yaml', content: toYaml(manifests) },
     ]);
     const checkpoints = new Map<string, unknown>();
-    const run = await runDeploy(cluster.config(), {
+    const run = await runDeployAction(cluster.config(), {
       workspacePath: ws,
       manifestsPath: 'manifests',
       namespace: fresh,
@@ -548,7 +476,7 @@ describe('lambda:kubernetes:deploy against a real API server', () => {
       { path: 'm/all.yaml', content: toYaml(manifests) },
     ]);
     const started = Date.now();
-    const run = await runDeploy(cluster.config(), {
+    const run = await runDeployAction(cluster.config(), {
       workspacePath: ws,
       manifestsPath: 'm',
       namespace: ns,
@@ -611,7 +539,7 @@ describe('lambda:kubernetes:deploy against a real API server', () => {
     ]);
     const checkpoints = new Map<string, unknown>();
     const taskId = `task-rec-${suffix}`;
-    const first = await runDeploy(cluster.config(), {
+    const first = await runDeployAction(cluster.config(), {
       workspacePath: ws,
       manifestsPath: 'm',
       namespace: ns,
@@ -640,7 +568,7 @@ describe('lambda:kubernetes:deploy against a real API server', () => {
       namespace: ns,
       name: 'once',
     });
-    const recovered = await runDeploy(cluster.config(), {
+    const recovered = await runDeployAction(cluster.config(), {
       workspacePath: ws,
       manifestsPath: 'm',
       namespace: ns,
@@ -662,7 +590,7 @@ describe('lambda:kubernetes:deploy against a real API server', () => {
       }),
     ).toBeUndefined();
     // A new task does apply it.
-    const again = await runDeploy(cluster.config(), {
+    const again = await runDeployAction(cluster.config(), {
       workspacePath: ws,
       manifestsPath: 'm',
       namespace: ns,
@@ -689,7 +617,7 @@ describe('lambda:kubernetes:deploy against a real API server', () => {
         ]),
       },
     ]);
-    const run = await runDeploy(cluster.config(), {
+    const run = await runDeployAction(cluster.config(), {
       workspacePath: ws,
       manifestsPath: 'm',
       namespace: ns,

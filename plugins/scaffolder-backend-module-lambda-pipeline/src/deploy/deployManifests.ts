@@ -123,7 +123,7 @@ async function withDiscoveryRetry<T>(
       const e = error as KubernetesApiError;
       if (
         !(e.code === 404 && /does not serve/.test(e.message)) ||
-        Date.now() > deadline
+        Date.now() >= deadline
       )
         throw error;
       await new Promise(resolve => setTimeout(resolve, 500));
@@ -154,6 +154,15 @@ export async function deployManifests(
   const results: AppliedObject[] = [];
   const createdNamespaces = new Set<string>();
   const createdKinds = new Set<string>();
+  const notYetCheckable = (ref: ObjectRef) => {
+    if (ref.namespace && createdNamespaces.has(ref.namespace)) {
+      return `namespace ${ref.namespace} is created by this deploy, so the server cannot check it yet`;
+    }
+    if (createdKinds.has(`${groupOf(ref.apiVersion)}/${ref.kind}`)) {
+      return 'its CRD is created by this deploy, so the server cannot check it yet';
+    }
+    return undefined;
+  };
   const verb = (action: AppliedObject['action']) =>
     dryRun && action !== 'unchanged' ? `would be ${action}` : action;
   try {
@@ -167,38 +176,29 @@ export async function deployManifests(
       );
       for (const { object } of items) {
         const ref = refOf(object);
-        const result = await options.checkpoint(`apply.${keyOf(ref)}`, () =>
-          withDiscoveryRetry(
-            () =>
-              applyObject(client, object, {
-                fieldManager: config.fieldManager,
-                runId: options.runId,
-                dryRun,
-              }),
-            dryRun ? 0 : 30_000,
-          ).catch<AppliedObject>(error => {
-            // In a dry run, what lives in a namespace or is of a kind this
-            // deploy creates cannot be checked by the server yet.
-            const e = error as KubernetesApiError;
-            const newNamespace =
-              ref.namespace && createdNamespaces.has(ref.namespace);
-            const newKind = createdKinds.has(
-              `${groupOf(ref.apiVersion)}/${ref.kind}`,
-            );
-            if (dryRun && e.code === 404 && (newNamespace || newKind)) {
-              return {
-                ref,
-                action: 'created' as const,
-                createdByRun: false,
-                changedFields: [],
-                note: newNamespace
-                  ? `namespace ${ref.namespace} is created by this deploy, so the server cannot check it yet`
-                  : `its CRD is created by this deploy, so the server cannot check it yet`,
-              };
+        // In a dry run, what lives in a namespace, or is of a kind, that
+        // this deploy would create cannot be checked by the server yet (and
+        // cannot exist yet): say so instead of asking.
+        const unchecked = dryRun ? notYetCheckable(ref) : undefined;
+        const result: AppliedObject = unchecked
+          ? {
+              ref,
+              action: 'created',
+              createdByRun: false,
+              changedFields: [],
+              note: unchecked,
             }
-            throw error;
-          }),
-        );
+          : await options.checkpoint(`apply.${keyOf(ref)}`, () =>
+              withDiscoveryRetry(
+                () =>
+                  applyObject(client, object, {
+                    fieldManager: config.fieldManager,
+                    runId: options.runId,
+                    dryRun,
+                  }),
+                dryRun ? 0 : 30_000,
+              ),
+            );
         results.push(result);
         if (result.action === 'created' && object.kind === 'Namespace')
           createdNamespaces.add(ref.name);
