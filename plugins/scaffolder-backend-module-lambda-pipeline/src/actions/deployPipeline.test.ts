@@ -287,7 +287,11 @@ describe('lambda:kubernetes:deploy against a real API server', () => {
     );
     expect(run.lines).toContain(`info: would be created: Namespace ${dryName}`);
     expect(run.lines).toContain(
-      `info: would be created: StatefulSet ${dryName}/postgres (namespace ${dryName} is created by this deploy, so the server cannot check it yet)`,
+      `info: would be created: StatefulSet ${dryName}/postgres (namespace ${dryName} does not exist yet: checked by the server in namespace default instead)`,
+    );
+    // RoleBindings would be judged without their Roles elsewhere.
+    expect(run.lines).toContain(
+      `info: would be created: RoleBinding ${dryName}/spark-driver (namespace ${dryName} is created by this deploy, so the server cannot check it yet)`,
     );
     expect(run.outputs.deployed).toBe(false);
     expect(run.outputs.reason).toMatch(
@@ -299,6 +303,66 @@ describe('lambda:kubernetes:deploy against a real API server', () => {
         apiVersion: 'v1',
         kind: 'Namespace',
         name: dryName,
+      }),
+    ).toBeUndefined();
+  });
+
+  it('fails a dry run on an invalid object in a namespace it would create, persisting nothing', async () => {
+    const ns = `dry-bad-${suffix}`;
+    const ws = writeWorkspace([
+      {
+        path: 'm/all.yaml',
+        content: toYaml([
+          { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+          {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name: 'fine' },
+            data: { a: '1' },
+          },
+          {
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            metadata: { name: 'bad' },
+            spec: {
+              selector: { matchLabels: { app: 'bad' } },
+              template: {
+                metadata: { labels: { app: 'other' } },
+                spec: { containers: [{ name: 'app', image: 'busybox:1.37' }] },
+              },
+            },
+          },
+        ]),
+      },
+    ]);
+    const run = await runDeployAction(cluster.config(), {
+      workspacePath: ws,
+      manifestsPath: 'm',
+      namespace: ns,
+      dryRun: true,
+    });
+    expect(run.error?.message).toMatch(
+      new RegExp(
+        `^Dry run failed: Deployment ${ns}/bad \\(dry-run in namespace default, since ${ns} does not exist yet\\): Deployment.apps "bad" is invalid: spec.template.metadata.labels: Invalid value: .*\`selector\` does not match template \`labels\``,
+      ),
+    );
+    expect(run.lines).toContain(
+      `info: would be created: ConfigMap ${ns}/fine (namespace ${ns} does not exist yet: checked by the server in namespace default instead)`,
+    );
+    expect(run.lines.some(l => /Rollback/.test(l))).toBe(false);
+    expect(
+      await cluster.client.read({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        name: ns,
+      }),
+    ).toBeUndefined();
+    expect(
+      await cluster.client.read({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        namespace: 'default',
+        name: 'fine',
       }),
     ).toBeUndefined();
   });

@@ -10,6 +10,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { KubernetesDeployConfig } from '../config';
 import { AppliedObject, applyObject } from './applyObject';
+import { normalizeSecret } from './secrets';
 import { Manifest } from './manifests';
 import { byPhase, groupOf, PHASE_ANNOTATION, PHASES } from './phases';
 import { rollback, RollbackResult } from './rollback';
@@ -131,6 +132,71 @@ async function withDiscoveryRetry<T>(
   }
 }
 
+/** Where objects of a namespace that does not exist yet are dry-run instead. */
+const STAND_IN_NAMESPACE = 'default';
+/** Checked against the stand-in namespace, RBAC objects would be judged without their Roles. */
+const NOT_CHECKABLE_ELSEWHERE = new Set(['Role', 'RoleBinding']);
+
+/**
+ * The dry run of an object whose namespace or kind this deploy would create
+ * first, so that the server cannot dry-run it where it belongs (and it
+ * cannot exist yet). An object of a new namespace is dry-run in the
+ * `default` namespace instead, so the server still validates it (schema,
+ * defaults, admission); an object of a new kind cannot be checked at all.
+ */
+async function previewWithoutTarget(
+  client: KubernetesObjectClient,
+  object: KubeObject,
+  missing: 'namespace' | 'kind',
+  fieldManager: string,
+): Promise<AppliedObject> {
+  const ref = refOf(object);
+  const base = {
+    ref,
+    action: 'created' as const,
+    createdByRun: false,
+    changedFields: [],
+  };
+  if (missing === 'kind') {
+    return {
+      ...base,
+      note: 'its CRD is created by this deploy, so the server cannot check it yet',
+    };
+  }
+  const standIn = await client.read({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    name: STAND_IN_NAMESPACE,
+  });
+  if (!standIn || NOT_CHECKABLE_ELSEWHERE.has(object.kind)) {
+    return {
+      ...base,
+      note: `namespace ${ref.namespace} is created by this deploy, so the server cannot check it yet`,
+    };
+  }
+  const elsewhere = normalizeSecret(structuredClone(object));
+  elsewhere.metadata.namespace = STAND_IN_NAMESPACE;
+  try {
+    await client.apply(elsewhere, { fieldManager, dryRun: true, force: true });
+  } catch (error) {
+    const e = error as KubernetesApiError;
+    throw new KubernetesApiError({
+      code: e.code,
+      reason: e.reason,
+      causes: e.causes,
+      message: `${formatRef(
+        ref,
+      )} (dry-run in namespace ${STAND_IN_NAMESPACE}, since ${
+        ref.namespace
+      } does not exist yet): ${e.message}`,
+    });
+  }
+  return {
+    ...base,
+    note: `namespace ${ref.namespace} does not exist yet: checked by the server in namespace ${STAND_IN_NAMESPACE} instead`,
+  };
+}
+
 /**
  * Applies manifests in dependency order with server-side apply (see
  * `PHASES`), waits for readiness, and rolls back what this run created if
@@ -154,13 +220,12 @@ export async function deployManifests(
   const results: AppliedObject[] = [];
   const createdNamespaces = new Set<string>();
   const createdKinds = new Set<string>();
-  const notYetCheckable = (ref: ObjectRef) => {
-    if (ref.namespace && createdNamespaces.has(ref.namespace)) {
-      return `namespace ${ref.namespace} is created by this deploy, so the server cannot check it yet`;
-    }
-    if (createdKinds.has(`${groupOf(ref.apiVersion)}/${ref.kind}`)) {
-      return 'its CRD is created by this deploy, so the server cannot check it yet';
-    }
+  /** Why the server cannot dry-run an object as it is: its namespace or kind does not exist yet. */
+  const createdByThisDeploy = (ref: ObjectRef) => {
+    if (ref.namespace && createdNamespaces.has(ref.namespace))
+      return 'namespace';
+    if (createdKinds.has(`${groupOf(ref.apiVersion)}/${ref.kind}`))
+      return 'kind';
     return undefined;
   };
   const verb = (action: AppliedObject['action']) =>
@@ -176,18 +241,14 @@ export async function deployManifests(
       );
       for (const { object } of items) {
         const ref = refOf(object);
-        // In a dry run, what lives in a namespace, or is of a kind, that
-        // this deploy would create cannot be checked by the server yet (and
-        // cannot exist yet): say so instead of asking.
-        const unchecked = dryRun ? notYetCheckable(ref) : undefined;
-        const result: AppliedObject = unchecked
-          ? {
-              ref,
-              action: 'created',
-              createdByRun: false,
-              changedFields: [],
-              note: unchecked,
-            }
+        const missing = dryRun ? createdByThisDeploy(ref) : undefined;
+        const result: AppliedObject = missing
+          ? await previewWithoutTarget(
+              client,
+              object,
+              missing,
+              config.fieldManager,
+            )
           : await options.checkpoint(`apply.${keyOf(ref)}`, () =>
               withDiscoveryRetry(
                 () =>
