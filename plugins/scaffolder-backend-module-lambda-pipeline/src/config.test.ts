@@ -74,7 +74,7 @@ describe('readKubernetesDeployConfig', () => {
         data: {
           lambdaPipelines: {
             kubernetes: {
-              kustomizeCommand: '/opt/kustomize',
+              kustomizeCommand: '~/bin/kustomize',
               deploy: {
                 waitTimeoutSeconds: 60,
                 waitTimeoutSecondsByKind: { Kafka: 1200 },
@@ -90,7 +90,7 @@ describe('readKubernetesDeployConfig', () => {
       waitTimeoutSeconds: 60,
       waitTimeoutSecondsByKind: { KafkaConnect: 1800, Kafka: 1200 },
       progressIntervalSeconds: 2,
-      kustomizeCommand: '/opt/kustomize',
+      kustomizeCommand: path.join(os.homedir(), 'bin/kustomize'),
     });
   });
 

@@ -105,6 +105,9 @@ export const DEFAULT_DEPLOY_CONFIG: KubernetesDeployConfig = {
   kustomizeCommand: 'kustomize',
 };
 
+/** `~/x` -> `<home>/x`, as a shell would (config values are not expanded). */
+const expandHome = (p: string) => p.replace(/^~(?=$|\/)/, os.homedir());
+
 /**
  * Reads `lambdaPipelines.kubernetes.cluster`; undefined if not configured.
  * Throws naming the key of anything incomplete or contradictory.
@@ -164,10 +167,9 @@ export function readKubernetesClusterConfig(
     );
   }
   if (result.kubeconfigPath) {
-    const home = /^~(?=$|\/)/;
     result.kubeconfigPath = path.resolve(
       process.cwd(),
-      result.kubeconfigPath.replace(home, os.homedir()),
+      expandHome(result.kubeconfigPath),
     );
   }
   return result;
@@ -224,8 +226,9 @@ export function readKubernetesDeployConfig(
       deploy?.getOptionalNumber('progressIntervalSeconds'),
       DEFAULT_DEPLOY_CONFIG.progressIntervalSeconds,
     ),
-    kustomizeCommand:
+    kustomizeCommand: expandHome(
       config.getOptionalString(`${base}.kustomizeCommand`) ??
-      DEFAULT_DEPLOY_CONFIG.kustomizeCommand,
+        DEFAULT_DEPLOY_CONFIG.kustomizeCommand,
+    ),
   };
 }
