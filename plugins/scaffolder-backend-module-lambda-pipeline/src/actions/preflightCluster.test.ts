@@ -10,8 +10,10 @@ import {
   startTestCluster,
   TestCluster,
   toYaml,
+  uniqueSuffix,
   writeWorkspace,
 } from '../__testUtils__/cluster';
+import { KubeObject } from '@internal/backstage-plugin-lambda-pipeline-node';
 import { startPipelineRenderBackend } from '../__testUtils__/render';
 import { FORM } from '../template/formVariants';
 import { createPreflightAction } from './preflightCluster';
@@ -80,6 +82,8 @@ describe('lambda:kubernetes:preflight', () => {
       ['storage-class', 'ok'],
       ['registry', 'ok'],
       ['crds', 'ok'],
+      // The stack's kwok plays the operators at the API level; no operator Deployment runs.
+      ['operators', 'warning'],
     ]);
     const text = run.lines.join('\n');
     expect(text).toContain(
@@ -96,8 +100,12 @@ describe('lambda:kubernetes:preflight', () => {
     expect(text).toContain(
       'ok crds: present: Kafka, KafkaConnect, KafkaConnector, KafkaNodePool, KafkaTopic, PodMonitor, PrometheusRule, SparkApplication',
     );
+    expect(text).toContain(
+      'warn: WARNING operators: no running Strimzi (for kafka.strimzi.io), Spark operator (for sparkoperator.k8s.io), Prometheus operator (for monitoring.coreos.com) found: ' +
+        'their resources will not become ready and the deploy will wait until it times out.',
+    );
     expect(run.lines[run.lines.length - 1]).toBe(
-      "info: Cluster 'lp-stack' is ready for this pipeline: all 6 checks passed.",
+      "info: Cluster 'lp-stack' can take this pipeline: 6 of 7 checks passed, with warnings about operators (see above).",
     );
   });
 
@@ -109,7 +117,7 @@ describe('lambda:kubernetes:preflight', () => {
     );
     expect(run.error).toBeInstanceOf(InputError);
     expect(run.error?.message).toBe(
-      "Cluster 'lp-stack' is not ready for this pipeline (1 of 6 checks failed):\n" +
+      "Cluster 'lp-stack' is not ready for this pipeline (1 of 7 checks failed):\n" +
         "- memory: the cluster's nodes offer 20.0 GiB of allocatable memory (lambda-control-plane: 20.0 GiB), less than the pipeline's memory budget of 64Gi " +
         '(spec.resources.memoryBudget; form field "Memory budget"), so its pods would not all fit. Give the kind node more memory (Docker Desktop: Settings > Resources > ' +
         'Memory, or .wslconfig on WSL 2) or lower the budget to at most 20.0 GiB.',
@@ -148,13 +156,20 @@ describe('lambda:kubernetes:preflight', () => {
       workspace,
     );
     expect(run.error?.message).toMatch(
-      /^Cluster 'kind-gone' is not ready for this pipeline \(1 of 6 checks failed\):\n- cluster: cannot reach cluster 'kind-gone' at https:\/\/127\.0\.0\.1:1: .*ECONNREFUSED.*\. Start the cluster \(kind get clusters; the platform repo's scripts\/up\.sh creates it\) or point lambdaPipelines\.kubernetes\.cluster at a running one\.$/,
+      /^Cluster 'kind-gone' is not ready for this pipeline \(1 of 7 checks failed\):\n- cluster: cannot reach cluster 'kind-gone' at https:\/\/127\.0\.0\.1:1: .*ECONNREFUSED.*\. Start the cluster \(kind get clusters; the platform repo's scripts\/up\.sh creates it\) or point lambdaPipelines\.kubernetes\.cluster at a running one\.$/,
     );
     expect(
       run.outputs.checks
         .filter((c: any) => c.status === 'skipped')
         .map((c: any) => c.id),
-    ).toEqual(['permissions', 'memory', 'storage-class', 'registry', 'crds']);
+    ).toEqual([
+      'permissions',
+      'memory',
+      'storage-class',
+      'registry',
+      'crds',
+      'operators',
+    ]);
   });
 
   it('names a registry that does not answer and kinds without a CRD', async () => {
@@ -191,6 +206,71 @@ describe('lambda:kubernetes:preflight', () => {
     expect(failed[1].message).toBe(
       "the cluster does not serve Widget (example.com/v1) and the manifests carry no CRD for it: install its operator first (the platform repo's scripts/up.sh does) or add its CRD to the manifests.",
     );
+  });
+
+  it('finds running operators by their image', async () => {
+    const ns = `operators-${uniqueSuffix()}`;
+    const operator = (name: string, image: string): KubeObject => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: ns },
+      spec: {
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: { containers: [{ name, image }] },
+        },
+      },
+    });
+    await cluster.client.apply(
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+      { fieldManager: 'test' },
+    );
+    try {
+      for (const o of [
+        operator('strimzi-cluster-operator', 'quay.io/strimzi/operator:1.2.0'),
+        operator(
+          'spark-operator-controller',
+          'ghcr.io/kubeflow/spark-operator/controller:2.5.2',
+        ),
+        operator(
+          'monitoring-operator',
+          'quay.io/prometheus-operator/prometheus-operator:v0.93.0',
+        ),
+      ]) {
+        await cluster.client.apply(o, { fieldManager: 'test' });
+      }
+      let run: Awaited<ReturnType<typeof runPreflight>> | undefined;
+      for (let i = 0; i < 120; i++) {
+        run = await runPreflight(
+          cluster.config(),
+          { manifestsPath: overlay, memoryBudget: '16Gi' },
+          workspace,
+        );
+        if (
+          run.outputs.checks.find((c: any) => c.id === 'operators').status ===
+          'ok'
+        )
+          break;
+        await new Promise(r => setTimeout(r, 500));
+      }
+      expect(
+        run!.outputs.checks.find((c: any) => c.id === 'operators'),
+      ).toEqual({
+        id: 'operators',
+        status: 'ok',
+        message: `running: Strimzi (${ns}/strimzi-cluster-operator), Spark operator (${ns}/spark-operator-controller), Prometheus operator (${ns}/monitoring-operator)`,
+      });
+      expect(run!.lines[run!.lines.length - 1]).toBe(
+        "info: Cluster 'lp-stack' is ready for this pipeline: all 7 checks passed.",
+      );
+    } finally {
+      await cluster.client.delete({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        name: ns,
+      });
+    }
   });
 
   it('is skipped plainly without a cluster, and validates its inputs', async () => {

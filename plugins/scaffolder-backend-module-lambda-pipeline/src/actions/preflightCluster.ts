@@ -55,7 +55,7 @@ export function createPreflightAction(options: { config: RootConfigService }) {
             .array(
               z.object({
                 id: z.string(),
-                status: z.enum(['ok', 'failed', 'skipped']),
+                status: z.enum(['ok', 'failed', 'warning', 'skipped']),
                 message: z.string(),
               }),
             )
@@ -96,10 +96,16 @@ export function createPreflightAction(options: { config: RootConfigService }) {
         registry: cluster.registry,
         budgetField: 'spec.resources.memoryBudget; form field "Memory budget"',
       });
-      const label = { ok: 'ok', failed: 'FAILED', skipped: 'skipped' } as const;
+      const label = {
+        ok: 'ok',
+        failed: 'FAILED',
+        warning: 'WARNING',
+        skipped: 'skipped',
+      } as const;
       for (const check of checks) {
         const line = `${label[check.status]} ${check.id}: ${check.message}`;
-        if (check.status === 'failed') logger.warn(line);
+        if (check.status === 'failed' || check.status === 'warning')
+          logger.warn(line);
         else logger.info(line);
       }
       ctx.output('checks', checks);
@@ -113,8 +119,16 @@ export function createPreflightAction(options: { config: RootConfigService }) {
           `Cluster '${cluster.name}' is not ready for this pipeline (${failedChecks.length} of ${checks.length} checks failed):\n${list}`,
         );
       }
+      const warnings = checks
+        .filter(c => c.status === 'warning')
+        .map(c => c.id);
       logger.info(
-        `Cluster '${cluster.name}' is ready for this pipeline: all ${checks.length} checks passed.`,
+        warnings.length === 0
+          ? `Cluster '${cluster.name}' is ready for this pipeline: all ${checks.length} checks passed.`
+          : `Cluster '${cluster.name}' can take this pipeline: ${
+              checks.length - warnings.length
+            } of ${checks.length} checks passed, ` +
+              `with warnings about ${warnings.join(', ')} (see above).`,
       );
     },
   });

@@ -19,8 +19,10 @@ export type PreflightCheck = {
     | 'memory'
     | 'storage-class'
     | 'registry'
-    | 'crds';
-  status: 'ok' | 'failed' | 'skipped';
+    | 'crds'
+    | 'operators';
+  /** `warning`: the deploy can go ahead, but something will likely not become ready. */
+  status: 'ok' | 'failed' | 'warning' | 'skipped';
   /** What was found, or what is wrong and what to do. */
   message: string;
 };
@@ -309,6 +311,96 @@ async function checkCrds(o: PreflightOptions): Promise<PreflightCheck> {
 }
 
 /**
+ * The operators that make the pipeline's custom resources ready, recognised
+ * by the image of a running container (the same whether installed by Helm,
+ * OLM or plain manifests).
+ */
+const OPERATORS: Array<{
+  group: string;
+  name: string;
+  image: RegExp;
+  install: string;
+}> = [
+  {
+    group: 'kafka.strimzi.io',
+    name: 'Strimzi',
+    image: /strimzi\/operator/,
+    install:
+      'helm upgrade --install strimzi oci://quay.io/strimzi-helm/strimzi-kafka-operator',
+  },
+  {
+    group: 'sparkoperator.k8s.io',
+    name: 'Spark operator',
+    image: /spark-operator/,
+    install:
+      'helm upgrade --install spark-operator spark-operator --repo https://kubeflow.github.io/spark-operator',
+  },
+  {
+    group: 'monitoring.coreos.com',
+    name: 'Prometheus operator',
+    image: /prometheus-operator\/prometheus-operator|prometheus-operator:/,
+    install:
+      'helm upgrade --install monitoring kube-prometheus-stack --repo https://prometheus-community.github.io/helm-charts',
+  },
+  {
+    group: 'bitnami.com',
+    name: 'Sealed Secrets controller',
+    image: /sealed-secrets-controller|sealed-secrets/,
+    install:
+      'helm upgrade --install sealed-secrets sealed-secrets --repo https://bitnami-labs.github.io/sealed-secrets',
+  },
+];
+
+/**
+ * Without its operator, a custom resource never becomes ready and the
+ * deploy would wait until it times out. Only a warning: an operator may run
+ * outside the cluster or under an image this check does not know.
+ */
+async function checkOperators(o: PreflightOptions): Promise<PreflightCheck> {
+  const groups = new Set(
+    o.objects
+      .filter(x => !isBuiltInKind(x) && x.kind !== 'CustomResourceDefinition')
+      .map(x => groupOf(x.apiVersion)),
+  );
+  const wanted = OPERATORS.filter(op => groups.has(op.group));
+  if (wanted.length === 0)
+    return ok('operators', 'no custom resources that need an operator');
+  const deployments = await o.client.list('apps/v1', 'Deployment');
+  const running = (op: (typeof OPERATORS)[number]) =>
+    deployments.find(
+      d =>
+        (d.status?.availableReplicas ?? 0) > 0 &&
+        (d.spec?.template?.spec?.containers ?? []).some(
+          (c: { image?: string }) => op.image.test(c.image ?? ''),
+        ),
+    );
+  const found = wanted.map(op => ({ op, deployment: running(op) }));
+  const missing = found.filter(f => !f.deployment);
+  const present = found
+    .filter(f => f.deployment)
+    .map(
+      f =>
+        `${f.op.name} (${f.deployment!.metadata.namespace}/${
+          f.deployment!.metadata.name
+        })`,
+    );
+  if (missing.length === 0)
+    return ok('operators', `running: ${present.join(', ')}`);
+  return {
+    id: 'operators',
+    status: 'warning',
+    message:
+      `no running ${missing
+        .map(m => `${m.op.name} (for ${m.op.group})`)
+        .join(', ')} found: their resources will not become ready ` +
+      `and the deploy will wait until it times out. Install them first (the platform repo's scripts/up.sh does: ` +
+      `${missing.map(m => m.op.install).join('; ')})${
+        present.length > 0 ? `; running: ${present.join(', ')}` : ''
+      }.`,
+  };
+}
+
+/**
  * Checks that a cluster can take a pipeline before anything is applied.
  * Every check runs (one failure does not hide the next), except that an
  * unreachable cluster skips the rest.
@@ -325,6 +417,7 @@ export async function runPreflight(
     ['storage-class', checkStorageClass],
     ['registry', checkRegistry],
     ['crds', checkCrds],
+    ['operators', checkOperators],
   ];
   if (reach.status !== 'ok') {
     return [

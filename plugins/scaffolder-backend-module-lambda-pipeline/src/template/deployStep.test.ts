@@ -51,7 +51,7 @@ describe('Create pipeline: preflight and deploy steps on a configured cluster', 
     );
     const log = result.log.join('\n');
     expect(log).toContain(
-      "info: Cluster 'lp-stack' is ready for this pipeline: all 6 checks passed.",
+      "info: Cluster 'lp-stack' can take this pipeline: 6 of 7 checks passed, with warnings about operators (see above).",
     );
     expect(log).toMatch(
       /info: Dry run \(server-side, nothing is persisted\): deploying \d+ objects from platform\/deploy\/overlays\/kind/,
@@ -74,7 +74,7 @@ describe('Create pipeline: preflight and deploy steps on a configured cluster', 
       .render({ ...FORM, name: `big-${uniqueSuffix()}`, memoryBudget: '64Gi' })
       .catch(e => e);
     expect(error.message).toMatch(
-      /^Dry run of .* failed with HTTP 400: Cluster 'lp-stack' is not ready for this pipeline \(1 of 6 checks failed\):/,
+      /^Dry run of .* failed with HTTP 400: Cluster 'lp-stack' is not ready for this pipeline \(1 of 7 checks failed\):/,
     );
     expect(error.message).toContain(
       "- memory: the cluster's nodes offer 20.0 GiB of allocatable memory (lambda-control-plane: 20.0 GiB), less than the pipeline's memory budget of 64Gi",
