@@ -11,3 +11,5 @@ export * from './kubernetes/kubeConfig';
 export * from './kubernetes/errors';
 export * from './kubernetes/objects';
 export * from './kubernetes/readiness';
+export * from './environments/config';
+export * from './probes';

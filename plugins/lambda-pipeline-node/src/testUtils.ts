@@ -6,6 +6,7 @@
  */
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { execFileSync } from 'child_process';
+import type { PipelineEnvironmentConfig } from './environments/config';
 
 /** The stack's CLI: the stack lives in this repository, next to the plugins. */
 const CLI = resolvePackagePath(
@@ -28,4 +29,78 @@ export function stackUp(components: string[]): Record<string, string> {
       encoding: 'utf8',
     }),
   );
+}
+
+/**
+ * The environment `name` as the local stack's settings describe it (what
+ * `stack/lp-stack env --app-config` prints), for probe and route tests.
+ */
+export function stackEnvironment(
+  env: Record<string, string>,
+  name = 'dev',
+): PipelineEnvironmentConfig {
+  return {
+    name,
+    ...(env.LP_POSTGRES_HOST
+      ? {
+          postgres: {
+            host: env.LP_POSTGRES_HOST,
+            port: Number(env.LP_POSTGRES_PORT),
+            database: env.LP_POSTGRES_SOURCE_DATABASE,
+            user: env.LP_POSTGRES_USER,
+            ssl: false,
+          },
+        }
+      : {}),
+    ...(env.LP_KAFKA_BROKERS
+      ? {
+          kafka: {
+            brokers: env.LP_KAFKA_BROKERS.split(','),
+            clientId: 'lambda-pipelines-test',
+            ssl: false,
+          },
+        }
+      : {}),
+    ...(env.LP_CONNECT_URL ? { connect: { url: env.LP_CONNECT_URL } } : {}),
+    ...(env.LP_CLICKHOUSE_URL
+      ? {
+          clickhouse: {
+            url: env.LP_CLICKHOUSE_URL,
+            username: env.LP_CLICKHOUSE_USER,
+            password: env.LP_CLICKHOUSE_PASSWORD,
+          },
+        }
+      : {}),
+    ...(env.LP_SNOWFLAKE_ACCESS_URL
+      ? {
+          snowflake: {
+            accessUrl: env.LP_SNOWFLAKE_ACCESS_URL,
+            account: env.LP_SNOWFLAKE_ACCOUNT,
+            username: env.LP_SNOWFLAKE_USER,
+            password: env.LP_SNOWFLAKE_PASSWORD,
+            database: env.LP_SNOWFLAKE_DATABASE,
+            schema: env.LP_SNOWFLAKE_SCHEMA,
+            warehouse: env.LP_SNOWFLAKE_WAREHOUSE,
+          },
+        }
+      : {}),
+    ...(env.LP_KUBECONFIG
+      ? {
+          kubernetes: {
+            name: env.LP_KUBE_CONTEXT,
+            kubeconfigPath: env.LP_KUBECONFIG,
+            context: env.LP_KUBE_CONTEXT,
+          },
+        }
+      : {}),
+    ...(env.LP_AIRFLOW_API_URL
+      ? {
+          airflow: {
+            url: env.LP_AIRFLOW_API_URL,
+            username: env.LP_AIRFLOW_API_USER,
+            password: env.LP_AIRFLOW_API_PASSWORD,
+          },
+        }
+      : {}),
+  };
 }
