@@ -12,6 +12,7 @@ const ORDER = [
   'registry',
   'spark',
   'airflow',
+  'airflow-api',
   'dbt',
 ];
 const here = new URL('.', import.meta.url);

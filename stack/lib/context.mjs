@@ -47,6 +47,7 @@ export const DEFAULT_PORTS = {
   kubeScheduler: 50259,
   kwok: 50247,
   registry: 55001,
+  airflowApi: 58090,
 };
 
 export function port(name) {

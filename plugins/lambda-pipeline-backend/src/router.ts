@@ -1,7 +1,7 @@
 import { HttpAuthService } from '@backstage/backend-plugin-api';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import { NotFoundError } from '@backstage/errors';
+import { InputError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   ANNOTATION_PIPELINE_SPEC,
@@ -13,6 +13,7 @@ import {
 import { PipelineSpecService } from '@internal/backstage-plugin-lambda-pipeline-node';
 import express from 'express';
 import Router from 'express-promise-router';
+import { PipelineMonitor } from './monitor/PipelineMonitor';
 
 /**
  * Routes of the lambda-pipeline backend. Built from already constructed
@@ -23,8 +24,9 @@ export async function createRouter(options: {
   httpAuth: HttpAuthService;
   catalog: CatalogService;
   specs: PipelineSpecService;
+  monitor: PipelineMonitor;
 }): Promise<express.Router> {
-  const { httpAuth, catalog, specs } = options;
+  const { httpAuth, catalog, specs, monitor } = options;
   const router = Router();
 
   router.get('/health', (_req, res) => {
@@ -43,15 +45,23 @@ export async function createRouter(options: {
       },
       { credentials },
     );
-    const pipelines: PipelineSummary[] = items.map((entity: Entity) => ({
-      entityRef: stringifyEntityRef(entity),
-      kind: entity.kind,
-      namespace: entity.metadata.namespace ?? 'default',
-      name: entity.metadata.name,
-      title: entity.metadata.title,
-      owner: entity.spec?.owner as string | undefined,
-      specLocation: entity.metadata.annotations![ANNOTATION_PIPELINE_SPEC],
-    }));
+    const statuses = await monitor.latestStatuses();
+    const pipelines: PipelineSummary[] = items.map((entity: Entity) => {
+      const entityRef = stringifyEntityRef(entity);
+      const health = statuses.get(entityRef);
+      return {
+        entityRef,
+        kind: entity.kind,
+        namespace: entity.metadata.namespace ?? 'default',
+        name: entity.metadata.name,
+        title: entity.metadata.title,
+        owner: entity.spec?.owner as string | undefined,
+        specLocation: entity.metadata.annotations![ANNOTATION_PIPELINE_SPEC],
+        health: health
+          ? { status: health.status, reason: health.reason, checkedAt: health.at.toISOString() }
+          : null,
+      };
+    });
     const body: PipelineListResponse = { items: pipelines };
     res.json(body);
   });
@@ -82,6 +92,36 @@ export async function createRouter(options: {
       sizing: pipelineSizing(spec),
     };
     res.json(body);
+  });
+
+  router.get('/pipelines/:namespace/:name/health', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const pipeline = await monitor.resolve(req.params.namespace, req.params.name, credentials);
+    res.json(await monitor.health(pipeline));
+  });
+
+  router.get('/pipelines/:namespace/:name/throughput', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const retentionMinutes = monitor.config.retentionDays * 1440;
+    const raw = req.query.windowMinutes;
+    const windowMinutes = raw === undefined ? 60 : Number(raw);
+    if (!Number.isInteger(windowMinutes) || windowMinutes < 1 || windowMinutes > retentionMinutes) {
+      throw new InputError(
+        `windowMinutes must be a whole number of minutes between 1 and ${retentionMinutes} (the retention); got '${raw}'.`,
+      );
+    }
+    const pipeline = await monitor.resolve(req.params.namespace, req.params.name, credentials);
+    res.json(await monitor.throughput(pipeline, windowMinutes));
+  });
+
+  router.get('/pipelines/:namespace/:name/consistency', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const refresh = req.query.refresh;
+    if (refresh !== undefined && refresh !== 'true' && refresh !== 'false') {
+      throw new InputError(`refresh must be 'true' or 'false'; got '${refresh}'.`);
+    }
+    const pipeline = await monitor.resolve(req.params.namespace, req.params.name, credentials);
+    res.json(await monitor.consistency(pipeline, { refresh: refresh === 'true' }));
   });
 
   return router;

@@ -20,5 +20,7 @@ export * from './sizing/quantity';
 export * from './sizing/sizing';
 export * from './sizing/plan';
 export * from './api/types';
+export * from './api/monitoring';
 export * from './spec/typeMapping';
+export * from './spec/layerColumns';
 export * from './versions/versions';

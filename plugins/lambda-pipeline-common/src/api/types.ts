@@ -16,6 +16,8 @@ export interface PipelineSummary {
   owner?: string;
   /** The value of the spec annotation (relative path or URL). */
   specLocation: string;
+  /** The newest sampled health (null until the sampler has seen it). */
+  health: { status: 'ok' | 'degraded' | 'down'; reason: string; checkedAt: string } | null;
 }
 
 /** `GET /api/lambda-pipeline/pipelines/:namespace/:name/spec` */

@@ -133,6 +133,27 @@ export function speedConsumerGroup(spec: LambdaPipeline): string {
   return `${spec.metadata.name}-speed`;
 }
 
+/** Airflow DAG ids of the pipeline's DAG repository. */
+export function airflowDagIds(spec: LambdaPipeline): {
+  batchLoad: string;
+  dbt: string;
+  reconciliation: string;
+  dataQuality: string;
+} {
+  const prefix = spec.metadata.name;
+  return {
+    batchLoad: `${prefix}_batch_load`,
+    dbt: `${prefix}_dbt`,
+    reconciliation: `${prefix}_reconciliation`,
+    dataQuality: `${prefix}_data_quality`,
+  };
+}
+
+/** Consumer group of a sink connector (Kafka Connect's `connect-<name>`). */
+export function sinkConnectorConsumerGroup(connectorName: string): string {
+  return `connect-${connectorName}`;
+}
+
 /** SparkApplication names (the batch one gets a unique suffix per run). */
 export function speedApplicationName(spec: LambdaPipeline): string {
   return toKubernetesName(`${spec.metadata.name}-speed`);

@@ -23,10 +23,17 @@ import {
   snowflakeTableName,
   speedApplicationName,
   speedConsumerGroup,
+  airflowDagIds,
 } from '../naming/pipelineNames';
 import { toEntityName } from '../naming/rules';
 import type { LambdaPipeline, SourceTable } from '../spec/schema';
 import { LayerTypes, layerTypes } from '../spec/typeMapping';
+import {
+  BATCH_LAYER_COLUMNS,
+  LayerColumn,
+  SPEED_INGESTED_AT_INDEX,
+  SPEED_LAYER_COLUMNS,
+} from '../spec/layerColumns';
 import { PinnedVersion, VERSIONS } from '../versions/versions';
 import { formatMiB } from './quantity';
 import {
@@ -147,6 +154,8 @@ export interface PipelinePlan {
     renderedIn: string;
   }>;
   versions: Record<string, PinnedVersion>;
+  /** The columns every speed and batch table carries besides the source's (see layerColumns.ts). */
+  layerColumns: { speed: LayerColumn[]; batch: LayerColumn[]; speedIngestedAtIndex: string };
   /** Airflow: how quickly a push to the DAG repo is live (git-sync period + DAG-folder refresh). */
   airflow: {
     gitSyncPeriodSeconds: number;
@@ -276,6 +285,8 @@ export interface JobsConfig {
       loader: 'spark-connector' | 'python-connector';
     };
   };
+  /** Airflow DAG ids (the DAG files read them from here). */
+  dagIds: ReturnType<typeof airflowDagIds>;
   reconciliation: {
     windowMinutes: number;
     allowedLatenessMinutes: number;
@@ -537,6 +548,7 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
               : 'spark-connector',
         },
       },
+      dagIds: airflowDagIds(spec),
       reconciliation: {
         ...spec.spec.reconciliation,
         resultsTable: `${database}.${schema}.LAMBDA_RECONCILIATION`,
@@ -617,6 +629,11 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
       renderedIn: component.renderedIn ?? 'kind itself / beside kind',
     })),
     versions: { ...VERSIONS },
+    layerColumns: {
+      speed: SPEED_LAYER_COLUMNS,
+      batch: BATCH_LAYER_COLUMNS,
+      speedIngestedAtIndex: SPEED_INGESTED_AT_INDEX,
+    },
     airflow: airflowTiming(spec.spec.dags.syncPeriodSeconds),
     endpoints:
       spec.spec.environment.profile === 'local'

@@ -169,7 +169,7 @@ def spark_task(task_id: str, main_file: str, name: str, **kwargs: Any) -> SparkK
 
 
 @dag(
-    dag_id=f"{PIPELINE}_batch_load",
+    dag_id=CONFIG["dagIds"]["batchLoad"],
     description="Batch layer: new Iceberg snapshots -> latest row per key -> Snowflake (MERGE)",
     schedule=BATCH["schedule"],
     start_date=datetime(2026, 1, 1, tzinfo=UTC),

@@ -44,7 +44,7 @@ def credentials_pod_override() -> dict[str, Any]:
 
 
 @dag(
-    dag_id=f"{PIPELINE}_data_quality",
+    dag_id=CONFIG["dagIds"]["dataQuality"],
     description="Batch layer anomaly checks: z-score of per-window row counts and null rates",
     schedule="@hourly",
     start_date=datetime(2026, 1, 1, tzinfo=UTC),

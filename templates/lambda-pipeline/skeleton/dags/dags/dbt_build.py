@@ -174,7 +174,7 @@ def dbt_resources() -> k8s.V1ResourceRequirements:
 
 
 @dag(
-    dag_id=f"{PIPELINE}_dbt",
+    dag_id=CONFIG["dagIds"]["dbt"],
     description="dbt build + test of the Snowflake models, after every batch load",
     schedule=[BATCH_LAYER],
     start_date=datetime(2026, 1, 1, tzinfo=UTC),

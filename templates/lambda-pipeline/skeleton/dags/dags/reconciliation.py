@@ -78,7 +78,7 @@ def credentials_pod_override() -> dict[str, Any]:
 
 
 @dag(
-    dag_id=f"{PIPELINE}_reconciliation",
+    dag_id=CONFIG["dagIds"]["reconciliation"],
     description="Speed layer (ClickHouse) vs batch layer (Snowflake), per event-time window",
     schedule=window_schedule(WINDOW_MINUTES),
     start_date=datetime(2026, 1, 1, tzinfo=UTC),

@@ -47,16 +47,12 @@ CREATE TABLE IF NOT EXISTS ${{ d.snowflakeTable }} (
 {%- for c in d.columns %}
   ${{ c.name | upper }} ${{ c.snowflake }}${{ '' if c.nullable else ' NOT NULL' }},
 {%- endfor %}
-  _LSN NUMBER(20, 0) NOT NULL,
-  _OP VARCHAR(1) NOT NULL,
-  _IS_DELETED BOOLEAN NOT NULL,
-  _SOURCE_TS TIMESTAMP_TZ(3) NOT NULL,
-  -- Kafka coordinates: NULL when the lake sink is the raw landing zone.
-  _KAFKA_PARTITION INTEGER,
-  _KAFKA_OFFSET NUMBER(20, 0),
-  -- xxhash64 of the row (signed 64-bit), as in ClickHouse; XORed per window by reconciliation.
-  _FINGERPRINT BIGINT NOT NULL,
-  _LOADED_AT TIMESTAMP_TZ(3) DEFAULT CURRENT_TIMESTAMP(),
+{%- for c in p.layerColumns.batch %}
+{%- if c.comment %}
+  -- ${{ c.comment }}
+{%- endif %}
+  ${{ c.name }} ${{ c.type }}${{ (' DEFAULT ' + c.default) if c.default else '' }},
+{%- endfor %}
   CONSTRAINT PK_${{ d.tableName | upper }} PRIMARY KEY (${{ d.primaryKey | join(', ') | upper }})
 );
 CREATE TRANSIENT TABLE IF NOT EXISTS ${{ d.snowflakeStagingTable }} LIKE ${{ d.snowflakeTable }};

@@ -1,0 +1,92 @@
+export interface Config {
+  lambdaPipelines?: {
+    /**
+     * The environments pipelines run in, by name: a pipeline is monitored in
+     * the one its spec names (`spec.environment.name`). Each system is
+     * optional; what is not configured is reported as not monitored.
+     */
+    environments?: {
+      [name: string]: {
+        /** The source database: change rates and the replication slot. */
+        postgres?: {
+          host: string;
+          /** Default 5432. */
+          port?: number;
+          database: string;
+          /** A role that may read pg_stat_user_tables and pg_replication_slots. Default `postgres`. */
+          user?: string;
+          /** @visibility secret */
+          password?: string;
+          ssl?: boolean;
+        };
+        kafka?: {
+          /** host:port of one or more brokers. */
+          brokers: string[];
+          clientId?: string;
+          ssl?: boolean;
+          sasl?: {
+            /** plain, scram-sha-256 or scram-sha-512 */
+            mechanism: string;
+            username: string;
+            /** @visibility secret */
+            password: string;
+          };
+        };
+        /** Kafka Connect's REST API. */
+        connect?: {
+          url: string;
+          username?: string;
+          /** @visibility secret */
+          password?: string;
+        };
+        /** ClickHouse's HTTP interface (read-only queries). */
+        clickhouse?: {
+          url: string;
+          /** Default `default`. */
+          username?: string;
+          /** @visibility secret */
+          password?: string;
+        };
+        snowflake?: {
+          account: string;
+          username: string;
+          /** Key-pair auth (recommended): a PKCS#8 PEM private key. @visibility secret */
+          privateKey?: string;
+          /** @visibility secret */
+          privateKeyPassphrase?: string;
+          /** Or password auth. @visibility secret */
+          password?: string;
+          warehouse: string;
+          database: string;
+          schema: string;
+          role?: string;
+          /** Full URL of the account (private link, or the local emulator). */
+          accessUrl?: string;
+        };
+        /** The cluster the pipeline runs in: operator status and pods. */
+        kubernetes?: {
+          /** Name shown in messages. Default: the environment's name. */
+          name?: string;
+          kubeconfigPath?: string;
+          context?: string;
+          url?: string;
+          /** @visibility secret */
+          serviceAccountToken?: string;
+          caFile?: string;
+          skipTLSVerify?: boolean;
+        };
+        /** Airflow's API server (Airflow 3, /api/v2); a viewer account is enough. */
+        airflow?: {
+          url: string;
+          username: string;
+          /** @visibility secret */
+          password: string;
+        };
+      };
+    };
+    monitoring?: {
+      /** Timeout of one probe call in milliseconds (default 5000). */
+      probeTimeoutMs?: number;
+    };
+  };
+}
