@@ -19,14 +19,17 @@ const VIEWER = { user: 'lp-viewer', password: 'lp-dev-viewer' };
 
 const home = ctx => ctx.dataDir;
 /** The `airflow` command of the airflow runtime this component runs on. */
-const airflowBin = () => venvBin(componentContext(airflow.name, airflow.version), 'airflow');
+const airflowBin = () =>
+  venvBin(componentContext(airflow.name, airflow.version), 'airflow');
 const url = ctx => `http://${ctx.host}:${ctx.port('airflowApi')}`;
 
 /** A value generated once per data directory (JWT and session secrets). */
 function persistentSecret(ctx, name) {
   const file = path.join(home(ctx), `.${name}`);
   if (!fs.existsSync(file)) {
-    fs.writeFileSync(file, crypto.randomBytes(32).toString('hex'), { mode: 0o600 });
+    fs.writeFileSync(file, crypto.randomBytes(32).toString('hex'), {
+      mode: 0o600,
+    });
   }
   return fs.readFileSync(file, 'utf8').trim();
 }
@@ -35,7 +38,13 @@ function writeConfig(ctx) {
   const dags = path.join(home(ctx), 'dags');
   fs.mkdirSync(dags, { recursive: true });
   const passwords = path.join(home(ctx), 'simple_auth_manager_passwords.json');
-  fs.writeFileSync(passwords, JSON.stringify({ [ADMIN.user]: ADMIN.password, [VIEWER.user]: VIEWER.password }));
+  fs.writeFileSync(
+    passwords,
+    JSON.stringify({
+      [ADMIN.user]: ADMIN.password,
+      [VIEWER.user]: VIEWER.password,
+    }),
+  );
   fs.writeFileSync(
     path.join(home(ctx), 'airflow.cfg'),
     [
@@ -70,7 +79,9 @@ function writeConfig(ctx) {
 export default {
   name: 'airflow-api',
   version: airflow.version,
-  description: `Airflow ${airflow.version.split('-')[0]} API server (REST /api/v2, SQLite, simple auth manager) on the airflow runtime`,
+  description: `Airflow ${
+    airflow.version.split('-')[0]
+  } API server (REST /api/v2, SQLite, simple auth manager) on the airflow runtime`,
   dependsOn: ['airflow'],
   readyTimeoutSeconds: 180,
 
@@ -86,13 +97,25 @@ export default {
     run(airflowBin(), ['db', 'migrate'], { env, cwd: home(ctx) });
     ctx.spawnDaemon(
       airflowBin(),
-      ['api-server', '--host', ctx.host, '--port', String(ctx.port('airflowApi')), '--apps', 'core', '--workers', '1'],
+      [
+        'api-server',
+        '--host',
+        ctx.host,
+        '--port',
+        String(ctx.port('airflowApi')),
+        '--apps',
+        'core',
+        '--workers',
+        '1',
+      ],
       { env: { AIRFLOW_HOME: home(ctx) }, cwd: home(ctx) },
     );
   },
 
   async ready(ctx) {
-    const response = await fetch(`${url(ctx)}/api/v2/monitor/health`, { signal: AbortSignal.timeout(2000) });
+    const response = await fetch(`${url(ctx)}/api/v2/monitor/health`, {
+      signal: AbortSignal.timeout(2000),
+    });
     return response.status === 200;
   },
 
@@ -108,6 +131,12 @@ export default {
   },
 
   appConfig(ctx) {
-    return { airflow: { url: url(ctx), username: VIEWER.user, password: VIEWER.password } };
+    return {
+      airflow: {
+        url: url(ctx),
+        username: VIEWER.user,
+        password: VIEWER.password,
+      },
+    };
   },
 };

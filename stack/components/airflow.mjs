@@ -14,7 +14,7 @@ const TEST_LOCK = path.join(REPO_ROOT, 'stack/airflow/test-requirements.lock');
 export default {
   name: 'airflow',
   // Bump the suffix when a lock changes, so installs refresh.
-  version: `${AIRFLOW_VERSION}-1`,
+  version: `${AIRFLOW_VERSION}-2`,
   description: `Apache Airflow ${AIRFLOW_VERSION} + cncf-kubernetes, standard and common-sql providers + pytest (runtime of the generated DAGs)`,
   dependsOn: [],
   runtime: true,

@@ -14,7 +14,10 @@ import {
   postgresProbeServiceRef,
   snowflakeProbeServiceRef,
 } from '@internal/backstage-plugin-lambda-pipeline-node';
-import { PipelineMonitor, readMonitoringConfig } from './monitor/PipelineMonitor';
+import {
+  PipelineMonitor,
+  readMonitoringConfig,
+} from './monitor/PipelineMonitor';
 import { MonitorStore } from './monitor/store';
 import { createRouter } from './router';
 
@@ -50,7 +53,17 @@ export const lambdaPipelinePlugin = createBackendPlugin({
         airflow: airflowProbeServiceRef,
       },
       async init(deps) {
-        const { config, logger, auth, httpAuth, httpRouter, database, scheduler, catalog, specs } = deps;
+        const {
+          config,
+          logger,
+          auth,
+          httpAuth,
+          httpRouter,
+          database,
+          scheduler,
+          catalog,
+          specs,
+        } = deps;
         const monitoring = readMonitoringConfig(config);
         const monitor = new PipelineMonitor({
           catalog,
@@ -85,9 +98,15 @@ export const lambdaPipelinePlugin = createBackendPlugin({
           frequency: { minutes: monitoring.consistencyIntervalMinutes },
           timeout: { minutes: 30 },
           initialDelay: { seconds: 30 },
-          fn: () => monitor.forEachPipeline('reconciliation', async p => void (await monitor.reconcile(p))),
+          fn: () =>
+            monitor.forEachPipeline(
+              'reconciliation',
+              async p => void (await monitor.reconcile(p)),
+            ),
         });
-        httpRouter.use(await createRouter({ httpAuth, catalog, specs, monitor }));
+        httpRouter.use(
+          await createRouter({ httpAuth, catalog, specs, monitor }),
+        );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },
     });

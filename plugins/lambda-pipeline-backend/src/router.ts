@@ -58,7 +58,11 @@ export async function createRouter(options: {
         owner: entity.spec?.owner as string | undefined,
         specLocation: entity.metadata.annotations![ANNOTATION_PIPELINE_SPEC],
         health: health
-          ? { status: health.status, reason: health.reason, checkedAt: health.at.toISOString() }
+          ? {
+              status: health.status,
+              reason: health.reason,
+              checkedAt: health.at.toISOString(),
+            }
           : null,
       };
     });
@@ -96,7 +100,11 @@ export async function createRouter(options: {
 
   router.get('/pipelines/:namespace/:name/health', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
-    const pipeline = await monitor.resolve(req.params.namespace, req.params.name, credentials);
+    const pipeline = await monitor.resolve(
+      req.params.namespace,
+      req.params.name,
+      credentials,
+    );
     res.json(await monitor.health(pipeline));
   });
 
@@ -105,12 +113,20 @@ export async function createRouter(options: {
     const retentionMinutes = monitor.config.retentionDays * 1440;
     const raw = req.query.windowMinutes;
     const windowMinutes = raw === undefined ? 60 : Number(raw);
-    if (!Number.isInteger(windowMinutes) || windowMinutes < 1 || windowMinutes > retentionMinutes) {
+    if (
+      !Number.isInteger(windowMinutes) ||
+      windowMinutes < 1 ||
+      windowMinutes > retentionMinutes
+    ) {
       throw new InputError(
         `windowMinutes must be a whole number of minutes between 1 and ${retentionMinutes} (the retention); got '${raw}'.`,
       );
     }
-    const pipeline = await monitor.resolve(req.params.namespace, req.params.name, credentials);
+    const pipeline = await monitor.resolve(
+      req.params.namespace,
+      req.params.name,
+      credentials,
+    );
     res.json(await monitor.throughput(pipeline, windowMinutes));
   });
 
@@ -118,10 +134,18 @@ export async function createRouter(options: {
     const credentials = await httpAuth.credentials(req);
     const refresh = req.query.refresh;
     if (refresh !== undefined && refresh !== 'true' && refresh !== 'false') {
-      throw new InputError(`refresh must be 'true' or 'false'; got '${refresh}'.`);
+      throw new InputError(
+        `refresh must be 'true' or 'false'; got '${refresh}'.`,
+      );
     }
-    const pipeline = await monitor.resolve(req.params.namespace, req.params.name, credentials);
-    res.json(await monitor.consistency(pipeline, { refresh: refresh === 'true' }));
+    const pipeline = await monitor.resolve(
+      req.params.namespace,
+      req.params.name,
+      credentials,
+    );
+    res.json(
+      await monitor.consistency(pipeline, { refresh: refresh === 'true' }),
+    );
   });
 
   return router;

@@ -39,12 +39,16 @@ export const DEFAULT_MONITORING: MonitoringConfig = {
   consistencyIntervalMinutes: 5,
 };
 
-export function readMonitoringConfig(config: RootConfigService): MonitoringConfig {
+export function readMonitoringConfig(
+  config: RootConfigService,
+): MonitoringConfig {
   const c = config.getOptionalConfig('lambdaPipelines.monitoring');
   const read = (key: keyof MonitoringConfig, min: number, max: number) => {
     const value = c?.getOptionalNumber(key) ?? DEFAULT_MONITORING[key];
     if (!Number.isFinite(value) || value < min || value > max) {
-      throw new InputError(`lambdaPipelines.monitoring.${key} must be between ${min} and ${max}; got ${value}.`);
+      throw new InputError(
+        `lambdaPipelines.monitoring.${key} must be between ${min} and ${max}; got ${value}.`,
+      );
     }
     return value;
   };
@@ -56,7 +60,11 @@ export function readMonitoringConfig(config: RootConfigService): MonitoringConfi
 }
 
 /** A pipeline entity, its spec and what to monitor. */
-export type MonitoredPipeline = { entity: Entity; entityRef: string; targets: MonitorTargets };
+export type MonitoredPipeline = {
+  entity: Entity;
+  entityRef: string;
+  targets: MonitorTargets;
+};
 
 /**
  * Health, throughput and consistency of the pipelines in the catalog: live
@@ -83,30 +91,47 @@ export class PipelineMonitor {
   /** Every entity that carries a pipeline spec (one per spec: the System wins over its Component). */
   async pipelineEntities(credentials: BackstageCredentials): Promise<Entity[]> {
     const { items } = await this.deps.catalog.getEntities(
-      { filter: { [`metadata.annotations.${ANNOTATION_PIPELINE_SPEC}`]: CATALOG_FILTER_EXISTS } },
+      {
+        filter: {
+          [`metadata.annotations.${ANNOTATION_PIPELINE_SPEC}`]:
+            CATALOG_FILTER_EXISTS,
+        },
+      },
       { credentials },
     );
     return items;
   }
 
-  async resolve(namespace: string, name: string, credentials: BackstageCredentials): Promise<MonitoredPipeline> {
+  async resolve(
+    namespace: string,
+    name: string,
+    credentials: BackstageCredentials,
+  ): Promise<MonitoredPipeline> {
     const { items } = await this.deps.catalog.getEntities(
       {
         filter: {
           'metadata.namespace': namespace,
           'metadata.name': name,
-          [`metadata.annotations.${ANNOTATION_PIPELINE_SPEC}`]: CATALOG_FILTER_EXISTS,
+          [`metadata.annotations.${ANNOTATION_PIPELINE_SPEC}`]:
+            CATALOG_FILTER_EXISTS,
         },
       },
       { credentials },
     );
-    if (items.length === 0) throw new NotFoundError(`No pipeline entity ${namespace}/${name} in the catalog`);
+    if (items.length === 0)
+      throw new NotFoundError(
+        `No pipeline entity ${namespace}/${name} in the catalog`,
+      );
     return this.toMonitored(items[0]);
   }
 
   async toMonitored(entity: Entity): Promise<MonitoredPipeline> {
     const spec = await this.deps.specs.loadSpec(entity);
-    return { entity, entityRef: stringifyEntityRef(entity), targets: monitorTargets(spec) };
+    return {
+      entity,
+      entityRef: stringifyEntityRef(entity),
+      targets: monitorTargets(spec),
+    };
   }
 
   async health(p: MonitoredPipeline): Promise<PipelineHealthResponse> {
@@ -115,26 +140,58 @@ export class PipelineMonitor {
       this.deps.store.latestSample(p.entityRef),
       this.deps.store.consistencyHistory(p.entityRef, 1),
     ]);
-    return assessHealth(p.entityRef, p.targets, observations, previous, consistency[0]);
+    return assessHealth(
+      p.entityRef,
+      p.targets,
+      observations,
+      previous,
+      consistency[0],
+    );
   }
 
-  async throughput(p: MonitoredPipeline, windowMinutes: number): Promise<PipelineThroughputResponse> {
-    const samples = await this.deps.store.samples(p.entityRef, new Date(Date.now() - windowMinutes * 60_000));
-    return computeThroughput(p.entityRef, p.targets, samples, this.deps.config.sampleIntervalSeconds);
+  async throughput(
+    p: MonitoredPipeline,
+    windowMinutes: number,
+  ): Promise<PipelineThroughputResponse> {
+    const samples = await this.deps.store.samples(
+      p.entityRef,
+      new Date(Date.now() - windowMinutes * 60_000),
+    );
+    return computeThroughput(
+      p.entityRef,
+      p.targets,
+      samples,
+      this.deps.config.sampleIntervalSeconds,
+    );
   }
 
   /** The newest check if it is recent enough (or `refresh`), else a new one; with the history. */
-  async consistency(p: MonitoredPipeline, options: { refresh?: boolean } = {}): Promise<PipelineConsistencyResponse> {
+  async consistency(
+    p: MonitoredPipeline,
+    options: { refresh?: boolean } = {},
+  ): Promise<PipelineConsistencyResponse> {
     const maxAgeMs = this.deps.config.consistencyIntervalMinutes * 60_000;
-    let result = options.refresh ? undefined : await this.deps.store.latestConsistency(p.entityRef);
-    if (!result || Date.now() - new Date(result.checkedAt).getTime() > maxAgeMs) {
+    let result = options.refresh
+      ? undefined
+      : await this.deps.store.latestConsistency(p.entityRef);
+    if (
+      !result ||
+      Date.now() - new Date(result.checkedAt).getTime() > maxAgeMs
+    ) {
       result = await this.reconcile(p);
     }
-    return { ...result, history: await this.deps.store.consistencyHistory(p.entityRef, 100) };
+    return {
+      ...result,
+      history: await this.deps.store.consistencyHistory(p.entityRef, 100),
+    };
   }
 
   async reconcile(p: MonitoredPipeline) {
-    const result = await checkConsistency(this.deps.probes, p.entityRef, p.targets);
+    const result = await checkConsistency(
+      this.deps.probes,
+      p.entityRef,
+      p.targets,
+    );
     await this.deps.store.addConsistency(p.entityRef, result, runOf(result));
     return result;
   }
@@ -146,8 +203,18 @@ export class PipelineMonitor {
       this.deps.store.latestSample(p.entityRef),
       this.deps.store.consistencyHistory(p.entityRef, 1),
     ]);
-    const { positions, ...counters } = countersOf(p.targets, observations, previous?.positions);
-    const health = assessHealth(p.entityRef, p.targets, observations, previous, consistency[0]);
+    const { positions, ...counters } = countersOf(
+      p.targets,
+      observations,
+      previous?.positions,
+    );
+    const health = assessHealth(
+      p.entityRef,
+      p.targets,
+      observations,
+      previous,
+      consistency[0],
+    );
     await this.deps.store.addSample(p.entityRef, {
       at: observations.at,
       environment: p.targets.environment,
@@ -159,35 +226,59 @@ export class PipelineMonitor {
   }
 
   /** Runs `fn` for every pipeline in the catalog, as this plugin; one failing pipeline does not stop the others. */
-  async forEachPipeline(what: string, fn: (p: MonitoredPipeline) => Promise<void>): Promise<void> {
+  async forEachPipeline(
+    what: string,
+    fn: (p: MonitoredPipeline) => Promise<void>,
+  ): Promise<void> {
     const credentials = await this.deps.auth.getOwnServiceCredentials();
     const seen = new Set<string>();
     for (const entity of await this.pipelineEntities(credentials)) {
       // A System and its Component share one spec: monitor the spec once, as the System.
-      if (entity.kind !== 'System' && (await this.hasSystemFor(entity, credentials))) continue;
+      if (
+        entity.kind !== 'System' &&
+        (await this.hasSystemFor(entity, credentials))
+      )
+        continue;
       const ref = stringifyEntityRef(entity);
       if (seen.has(ref)) continue;
       seen.add(ref);
       try {
         await fn(await this.toMonitored(entity));
       } catch (error) {
-        this.deps.logger.warn(`${what} of ${ref} failed: ${(error as Error).message}`);
+        this.deps.logger.warn(
+          `${what} of ${ref} failed: ${(error as Error).message}`,
+        );
       }
     }
   }
 
-  private async hasSystemFor(entity: Entity, credentials: BackstageCredentials): Promise<boolean> {
+  private async hasSystemFor(
+    entity: Entity,
+    credentials: BackstageCredentials,
+  ): Promise<boolean> {
     const system = entity.spec?.system;
     if (typeof system !== 'string') return false;
     const { items } = await this.deps.catalog.getEntities(
-      { filter: { kind: 'System', 'metadata.name': system.replace(/^.*[:/]/, '') }, fields: ['metadata.annotations'] },
+      {
+        filter: {
+          kind: 'System',
+          'metadata.name': system.replace(/^.*[:/]/, ''),
+        },
+        fields: ['metadata.annotations'],
+      },
       { credentials },
     );
-    return items.some(i => i.metadata.annotations?.[ANNOTATION_PIPELINE_SPEC] === entity.metadata.annotations?.[ANNOTATION_PIPELINE_SPEC]);
+    return items.some(
+      i =>
+        i.metadata.annotations?.[ANNOTATION_PIPELINE_SPEC] ===
+        entity.metadata.annotations?.[ANNOTATION_PIPELINE_SPEC],
+    );
   }
 
   async prune(): Promise<number> {
-    return this.deps.store.prune(new Date(Date.now() - this.deps.config.retentionDays * 86_400_000));
+    return this.deps.store.prune(
+      new Date(Date.now() - this.deps.config.retentionDays * 86_400_000),
+    );
   }
 
   async latestStatuses() {

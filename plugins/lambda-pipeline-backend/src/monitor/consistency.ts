@@ -19,7 +19,13 @@ import { MonitoredDataset, MonitorTargets } from './targets';
  * allowed lateness is before the batch watermark.
  */
 
-const EMPTY: WindowFigures = { rows: 0, distinctKeys: 0, deleted: 0, fingerprintXor: '0', sums: {} };
+const EMPTY: WindowFigures = {
+  rows: 0,
+  distinctKeys: 0,
+  deleted: 0,
+  fingerprintXor: '0',
+  sums: {},
+};
 
 /** Two's complement 64-bit, as ClickHouse's Int64 XOR; Snowflake may answer unsigned. */
 function signed64(value: string): string {
@@ -40,7 +46,13 @@ function decimal(value: string | number | null | undefined): string {
   return result === '-0' ? '0' : result;
 }
 
-async function clickhouseWindows(probes: Probes, t: MonitorTargets, d: MonitoredDataset, windowSeconds: number, since: number) {
+async function clickhouseWindows(
+  probes: Probes,
+  t: MonitorTargets,
+  d: MonitoredDataset,
+  windowSeconds: number,
+  since: number,
+) {
   const keys = d.primaryKey.map(chIdent).join(', ');
   const latest = [
     `argMax(${chIdent(d.eventTimeColumn)}, _lsn) AS et`,
@@ -48,13 +60,17 @@ async function clickhouseWindows(probes: Probes, t: MonitorTargets, d: Monitored
     'argMax(_fingerprint, _lsn) AS fp',
     ...d.measures.map((m, i) => `argMax(${chIdent(m.name)}, _lsn) AS m${i}`),
   ].join(', ');
-  const sums = d.measures.map((_, i) => `, toString(sumIf(m${i}, deleted = 0)) AS sum${i}`).join('');
+  const sums = d.measures
+    .map((_, i) => `, toString(sumIf(m${i}, deleted = 0)) AS sum${i}`)
+    .join('');
   const rows = await probes.clickhouse.query<Record<string, string>>(
     t.environment,
     `SELECT toString(intDiv(toUnixTimestamp(toDateTime(et, 'UTC')), {w:UInt32}) * {w:UInt32}) AS window_start,
             toString(countIf(deleted = 0)) AS rows, toString(uniqExactIf(key, deleted = 0)) AS distinct_keys,
             toString(countIf(deleted = 1)) AS deleted_rows, toString(groupBitXorIf(fp, deleted = 0)) AS fingerprint_xor${sums}
-       FROM (SELECT tuple(${keys}) AS key, ${latest} FROM ${chIdent(d.clickhouseTable)} GROUP BY ${keys})
+       FROM (SELECT tuple(${keys}) AS key, ${latest} FROM ${chIdent(
+      d.clickhouseTable,
+    )} GROUP BY ${keys})
       WHERE toUnixTimestamp(toDateTime(et, 'UTC')) >= {since:Int64}
       GROUP BY window_start ORDER BY window_start`,
     { w: windowSeconds, since },
@@ -66,24 +82,39 @@ async function clickhouseWindows(probes: Probes, t: MonitorTargets, d: Monitored
       distinctKeys: Number(r.distinct_keys),
       deleted: Number(r.deleted_rows),
       fingerprintXor: signed64(r.fingerprint_xor),
-      sums: Object.fromEntries(d.measures.map((m, i) => [m.name, decimal(r[`sum${i}`])])),
+      sums: Object.fromEntries(
+        d.measures.map((m, i) => [m.name, decimal(r[`sum${i}`])]),
+      ),
     });
   }
   return out;
 }
 
-async function snowflakeWindows(probes: Probes, t: MonitorTargets, d: MonitoredDataset, windowSeconds: number, since: number) {
+async function snowflakeWindows(
+  probes: Probes,
+  t: MonitorTargets,
+  d: MonitoredDataset,
+  windowSeconds: number,
+  since: number,
+) {
   const et = d.eventTimeColumn.toUpperCase();
   const [first, ...others] = d.primaryKey.map(k => k.toUpperCase());
   // Sums widened to NUMBER(38, s) first: exact in Snowflake (and the emulator would otherwise sum decimals as doubles).
   const sums = d.measures
-    .map((m, i) => `, TO_VARCHAR(SUM(IFF(NOT _IS_DELETED, ${m.name.toUpperCase()}, NULL)::NUMBER(38, ${m.scale}))) AS SUM${i}`)
+    .map(
+      (m, i) =>
+        `, TO_VARCHAR(SUM(IFF(NOT _IS_DELETED, ${m.name.toUpperCase()}, NULL)::NUMBER(38, ${
+          m.scale
+        }))) AS SUM${i}`,
+    )
     .join('');
   const rows = await probes.snowflake.query<Record<string, any>>(
     t.environment,
     `SELECT FLOOR(DATE_PART(EPOCH_SECOND, ${et}) / ${windowSeconds}) * ${windowSeconds} AS WINDOW_START,
             COUNT_IF(NOT _IS_DELETED) AS ROWS_,
-            COUNT(DISTINCT IFF(NOT _IS_DELETED, ${first}, NULL)${others.map(k => `, ${k}`).join('')}) AS DISTINCT_KEYS,
+            COUNT(DISTINCT IFF(NOT _IS_DELETED, ${first}, NULL)${others
+      .map(k => `, ${k}`)
+      .join('')}) AS DISTINCT_KEYS,
             COUNT_IF(_IS_DELETED) AS DELETED_ROWS,
             TO_VARCHAR(BITXOR_AGG(IFF(NOT _IS_DELETED, _FINGERPRINT, NULL))) AS FINGERPRINT_XOR${sums}
        FROM ${d.snowflakeTable}
@@ -98,14 +129,19 @@ async function snowflakeWindows(probes: Probes, t: MonitorTargets, d: MonitoredD
       distinctKeys: Number(r.DISTINCT_KEYS),
       deleted: Number(r.DELETED_ROWS),
       fingerprintXor: signed64(String(r.FINGERPRINT_XOR ?? '0')),
-      sums: Object.fromEntries(d.measures.map((m, i) => [m.name, decimal(r[`SUM${i}`])])),
+      sums: Object.fromEntries(
+        d.measures.map((m, i) => [m.name, decimal(r[`SUM${i}`])]),
+      ),
     });
   }
   return out;
 }
 
 /** What differs between the layers' figures of one window (names and both values). */
-export function differencesOf(speed: WindowFigures, batch: WindowFigures): string[] {
+export function differencesOf(
+  speed: WindowFigures,
+  batch: WindowFigures,
+): string[] {
   const out: string[] = [];
   const check = (name: string, a: string | number, b: string | number) => {
     if (String(a) !== String(b)) out.push(`${name} ${a} vs ${b}`);
@@ -114,21 +150,36 @@ export function differencesOf(speed: WindowFigures, batch: WindowFigures): strin
   check('distinct keys', speed.distinctKeys, batch.distinctKeys);
   check('deleted', speed.deleted, batch.deleted);
   check('fingerprint xor', speed.fingerprintXor, batch.fingerprintXor);
-  for (const m of [...new Set([...Object.keys(speed.sums), ...Object.keys(batch.sums)])].sort()) {
+  for (const m of [
+    ...new Set([...Object.keys(speed.sums), ...Object.keys(batch.sums)]),
+  ].sort()) {
     check(`sum ${m}`, speed.sums[m] ?? '0', batch.sums[m] ?? '0');
   }
   return out;
 }
 
 /** Consistent when equal; otherwise diverged if closed, converging while open (noting a gap beyond the tolerance). */
-export function judgeWindow(speed: WindowFigures, batch: WindowFigures, closed: boolean, tolerance: number): { status: WindowStatus; differences: string[] } {
+export function judgeWindow(
+  speed: WindowFigures,
+  batch: WindowFigures,
+  closed: boolean,
+  tolerance: number,
+): { status: WindowStatus; differences: string[] } {
   const differences = differencesOf(speed, batch);
   if (differences.length === 0) return { status: 'consistent', differences };
   if (closed) return { status: 'diverged', differences };
   const gap = Math.abs(speed.rows - batch.rows) / Math.max(speed.rows, 1);
   return {
     status: 'converging',
-    differences: gap > tolerance ? [...differences, `row gap ${(gap * 100).toFixed(1)}% beyond the ${(tolerance * 100).toFixed(1)}% tolerance`] : differences,
+    differences:
+      gap > tolerance
+        ? [
+            ...differences,
+            `row gap ${(gap * 100).toFixed(1)}% beyond the ${(
+              tolerance * 100
+            ).toFixed(1)}% tolerance`,
+          ]
+        : differences,
   };
 }
 
@@ -146,14 +197,26 @@ export async function checkConsistency(
   t: MonitorTargets,
   now: Date = new Date(),
 ): Promise<Omit<PipelineConsistencyResponse, 'history'>> {
-  const { windowMinutes, allowedLatenessMinutes, openWindowTolerance, lookbackWindows } = t.reconciliation;
+  const {
+    windowMinutes,
+    allowedLatenessMinutes,
+    openWindowTolerance,
+    lookbackWindows,
+  } = t.reconciliation;
   const windowSeconds = windowMinutes * 60;
-  const since = Math.floor(now.getTime() / 1000 / windowSeconds) * windowSeconds - windowSeconds * lookbackWindows;
+  const since =
+    Math.floor(now.getTime() / 1000 / windowSeconds) * windowSeconds -
+    windowSeconds * lookbackWindows;
   const marks = await probes.snowflake.query<Record<string, any>>(
     t.environment,
     `SELECT TABLE_NAME, DATE_PART(EPOCH_MILLISECOND, MAX(EVENT_TIME_COMPLETE_UP_TO)) AS COMPLETE_MS FROM ${t.watermarkTable} GROUP BY TABLE_NAME`,
   );
-  const watermarkOf = new Map(marks.map(m => [m.TABLE_NAME as string, m.COMPLETE_MS === null ? null : Number(m.COMPLETE_MS)]));
+  const watermarkOf = new Map(
+    marks.map(m => [
+      m.TABLE_NAME as string,
+      m.COMPLETE_MS === null ? null : Number(m.COMPLETE_MS),
+    ]),
+  );
   const windows: ConsistencyWindow[] = [];
   for (const d of t.datasets) {
     const [speed, batch] = await Promise.all([
@@ -161,12 +224,21 @@ export async function checkConsistency(
       snowflakeWindows(probes, t, d, windowSeconds, since),
     ]);
     const watermark = watermarkOf.get(d.source) ?? null;
-    for (const start of [...new Set([...speed.keys(), ...batch.keys()])].sort((a, b) => a - b)) {
+    for (const start of [...new Set([...speed.keys(), ...batch.keys()])].sort(
+      (a, b) => a - b,
+    )) {
       const end = start + windowSeconds;
-      const closed = watermark !== null && (end + allowedLatenessMinutes * 60) * 1000 <= watermark;
+      const closed =
+        watermark !== null &&
+        (end + allowedLatenessMinutes * 60) * 1000 <= watermark;
       const s = speed.get(start) ?? null;
       const b = batch.get(start) ?? null;
-      const judged = judgeWindow(s ?? EMPTY, b ?? EMPTY, closed, openWindowTolerance);
+      const judged = judgeWindow(
+        s ?? EMPTY,
+        b ?? EMPTY,
+        closed,
+        openWindowTolerance,
+      );
       windows.push({
         table: d.source,
         windowStart: new Date(start * 1000).toISOString(),
@@ -179,37 +251,72 @@ export async function checkConsistency(
       });
     }
   }
-  const count = (status: WindowStatus) => windows.filter(w => w.status === status).length;
+  const count = (status: WindowStatus) =>
+    windows.filter(w => w.status === status).length;
   const diverged = windows.filter(w => w.status === 'diverged');
-  const status: WindowStatus = diverged.length > 0 ? 'diverged' : count('converging') > 0 ? 'converging' : 'consistent';
-  const completes = [...watermarkOf.values()].filter((x): x is number => x !== null);
-  const batchWatermark = completes.length === t.datasets.length && completes.length > 0 ? Math.min(...completes) : null;
+  let status: WindowStatus = 'consistent';
+  if (diverged.length > 0) status = 'diverged';
+  else if (count('converging') > 0) status = 'converging';
+  // The batch layer is complete up to the oldest of its tables' watermarks.
+  const completes = [...watermarkOf.values()].filter(
+    (x): x is number => x !== null,
+  );
+  const batchWatermark =
+    completes.length === t.datasets.length && completes.length > 0
+      ? Math.min(...completes)
+      : null;
   return {
     entityRef,
     environment: t.environment,
     status,
-    reason:
-      status === 'diverged'
-        ? `${diverged.length} closed window(s) differ: ${diverged
-            .slice(0, 5)
-            .map(w => `${w.table} ${w.windowStart} (${w.differences.join('; ')})`)
-            .join(', ')}${diverged.length > 5 ? ', …' : ''}`
-        : status === 'converging'
-        ? `${count('consistent')} window(s) agree; ${count('converging')} are open and still converging (the batch layer catches up at its next load)`
-        : windows.length === 0
-        ? `no data in the last ${lookbackWindows} windows of ${windowMinutes} min`
-        : `all ${windows.length} window(s) agree`,
+    reason: consistencyReason(status, windows, t),
     checkedAt: now.toISOString(),
-    batchWatermark: batchWatermark === null ? null : new Date(batchWatermark).toISOString(),
-    judgedUpTo: batchWatermark === null ? null : new Date(batchWatermark - allowedLatenessMinutes * 60_000).toISOString(),
+    batchWatermark:
+      batchWatermark === null ? null : new Date(batchWatermark).toISOString(),
+    judgedUpTo:
+      batchWatermark === null
+        ? null
+        : new Date(
+            batchWatermark - allowedLatenessMinutes * 60_000,
+          ).toISOString(),
     windowMinutes,
     windows,
     ...(status === 'diverged' ? { repair: REPAIR } : {}),
   };
 }
 
-export function runOf(result: Omit<PipelineConsistencyResponse, 'history'>): ConsistencyRun {
-  const count = (status: WindowStatus) => result.windows.filter(w => w.status === status).length;
+function consistencyReason(
+  status: WindowStatus,
+  windows: ConsistencyWindow[],
+  t: MonitorTargets,
+): string {
+  const { lookbackWindows, windowMinutes } = t.reconciliation;
+  const count = (s: WindowStatus) => windows.filter(w => w.status === s).length;
+  if (status === 'diverged') {
+    const diverged = windows.filter(w => w.status === 'diverged');
+    const named = diverged
+      .slice(0, 5)
+      .map(w => `${w.table} ${w.windowStart} (${w.differences.join('; ')})`)
+      .join(', ');
+    return `${diverged.length} closed window(s) differ: ${named}${
+      diverged.length > 5 ? ', …' : ''
+    }`;
+  }
+  if (status === 'converging') {
+    return `${count('consistent')} window(s) agree; ${count(
+      'converging',
+    )} are open and still converging (the batch layer catches up at its next load)`;
+  }
+  return windows.length === 0
+    ? `no data in the last ${lookbackWindows} windows of ${windowMinutes} min`
+    : `all ${windows.length} window(s) agree`;
+}
+
+export function runOf(
+  result: Omit<PipelineConsistencyResponse, 'history'>,
+): ConsistencyRun {
+  const count = (status: WindowStatus) =>
+    result.windows.filter(w => w.status === status).length;
   return {
     checkedAt: result.checkedAt,
     status: result.status,

@@ -47,7 +47,10 @@ export function countersOf(
   if (o.speed.state === 'ok') {
     for (const s of o.speed.value) {
       for (const [p, offset] of Object.entries(s.offsets)) {
-        positions.speed[s.topic][p] = Math.max(positions.speed[s.topic][p] ?? 0, offset);
+        positions.speed[s.topic][p] = Math.max(
+          positions.speed[s.topic][p] ?? 0,
+          offset,
+        );
       }
     }
   }
@@ -55,27 +58,52 @@ export function countersOf(
     for (const mark of o.batch.value) {
       for (const [topic, partitions] of Object.entries(mark.offsets)) {
         if (!positions.batch[topic]) continue;
-        for (const [p, offset] of Object.entries(partitions)) positions.batch[topic][p] = Number(offset);
+        for (const [p, offset] of Object.entries(partitions))
+          positions.batch[topic][p] = Number(offset);
       }
     }
   }
   const ends = o.topics.state === 'ok' ? o.topics.value.topics : undefined;
-  const cdcEnds = ends && t.cdcTopics.every(topic => ends[topic]) ? t.cdcTopics.map(topic => ({ topic, partitions: ends[topic] })) : undefined;
+  const cdcEnds =
+    ends && t.cdcTopics.every(topic => ends[topic])
+      ? t.cdcTopics.map(topic => ({ topic, partitions: ends[topic] }))
+      : undefined;
   const lagOf = (layer: Record<string, Record<string, number>>) =>
     cdcEnds
-      ? sum(cdcEnds.flatMap(({ topic, partitions }) => partitions.map(p => Math.max(0, p.high - (layer[topic]?.[String(p.partition)] ?? p.low)))))
+      ? sum(
+          cdcEnds.flatMap(({ topic, partitions }) =>
+            partitions.map(p =>
+              Math.max(
+                0,
+                p.high - (layer[topic]?.[String(p.partition)] ?? p.low),
+              ),
+            ),
+          ),
+        )
       : null;
-  const positionSum = (layer: Record<string, Record<string, number>>, observed: boolean) =>
-    observed ? sum(Object.values(layer).flatMap(partitions => Object.values(partitions))) : null;
+  const positionSum = (
+    layer: Record<string, Record<string, number>>,
+    observed: boolean,
+  ) =>
+    observed
+      ? sum(
+          Object.values(layer).flatMap(partitions => Object.values(partitions)),
+        )
+      : null;
   return {
     positions,
     sourceChanges: o.source.state === 'ok' ? o.source.value.changes : null,
-    ingestOffsets: cdcEnds ? sum(cdcEnds.flatMap(c => c.partitions.map(p => p.high))) : null,
+    ingestOffsets: cdcEnds
+      ? sum(cdcEnds.flatMap(c => c.partitions.map(p => p.high)))
+      : null,
     speedOffsets: positionSum(positions.speed, o.speed.state === 'ok'),
     batchOffsets: positionSum(positions.batch, o.batch.state === 'ok'),
-    deadLetters: ends?.[t.deadLetterTopic] ? sum(ends[t.deadLetterTopic].map(p => p.high)) : null,
+    deadLetters: ends?.[t.deadLetterTopic]
+      ? sum(ends[t.deadLetterTopic].map(p => p.high))
+      : null,
     speedLag: o.speed.state === 'ok' ? lagOf(positions.speed) : null,
     batchLag: o.batch.state === 'ok' ? lagOf(positions.batch) : null,
-    lakeSinkLag: o.lakeSinkLag.state === 'ok' ? o.lakeSinkLag.value.totalLag : null,
+    lakeSinkLag:
+      o.lakeSinkLag.state === 'ok' ? o.lakeSinkLag.value.totalLag : null,
   };
 }

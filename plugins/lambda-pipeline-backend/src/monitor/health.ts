@@ -6,7 +6,10 @@ import {
   LayerId,
   PipelineHealthResponse,
 } from '@internal/backstage-plugin-lambda-pipeline-common';
-import { ConnectorStatus, ResourceStatus } from '@internal/backstage-plugin-lambda-pipeline-node';
+import {
+  ConnectorStatus,
+  ResourceStatus,
+} from '@internal/backstage-plugin-lambda-pipeline-node';
 import { Observations, Observed } from './observe';
 import { Counters, Positions, countersOf } from './counters';
 import { scheduleIntervalMinutes } from './schedule';
@@ -45,9 +48,19 @@ function unanswered(
   if (observed.state !== 'failed') return undefined;
   const { error } = observed;
   const status: HealthStatus =
-    downWhenUnreachable && (error.reason === 'unreachable' || error.reason === 'timeout') ? 'down' : 'degraded';
+    downWhenUnreachable &&
+    (error.reason === 'unreachable' || error.reason === 'timeout')
+      ? 'down'
+      : 'degraded';
   const prefix = status === 'down' ? 'cannot be reached' : 'cannot be checked';
-  return component(id, title, system, status, `${title} ${prefix}: ${error.message}`, { error: error.reason });
+  return component(
+    id,
+    title,
+    system,
+    status,
+    `${title} ${prefix}: ${error.message}`,
+    { error: error.reason },
+  );
 }
 
 function connectorHealth(
@@ -61,7 +74,14 @@ function connectorHealth(
   if (failed || connectors.state !== 'ok') return failed;
   const c = connectors.value.find(x => x.name === name);
   if (!c) {
-    return component(id, title, 'connect', 'down', `connector ${name} is not deployed in Kafka Connect`, { connector: name });
+    return component(
+      id,
+      title,
+      'connect',
+      'down',
+      `connector ${name} is not deployed in Kafka Connect`,
+      { connector: name },
+    );
   }
   const evidence = {
     connector: name,
@@ -71,22 +91,46 @@ function connectorHealth(
   };
   const failedTask = c.tasks.find(t => t.state === 'FAILED');
   if (c.state === 'FAILED' || failedTask) {
-    const what = c.state === 'FAILED' ? `connector ${name} FAILED` : `task ${failedTask!.id} of ${name} FAILED`;
+    const what =
+      c.state === 'FAILED'
+        ? `connector ${name} FAILED`
+        : `task ${failedTask!.id} of ${name} FAILED`;
     return component(
       id,
       title,
       'connect',
       'down',
-      `${what}: ${(c.state === 'FAILED' ? c.error : failedTask!.error) ?? 'no trace'}. Fix the cause, then restart it ` +
+      `${what}: ${
+        (c.state === 'FAILED' ? c.error : failedTask!.error) ?? 'no trace'
+      }. Fix the cause, then restart it ` +
         `(POST /connectors/${name}/restart?includeTasks=true&onlyFailed=true).`,
       evidence,
     );
   }
-  if (c.state !== 'RUNNING' || c.tasks.length === 0 || c.tasks.some(t => t.state !== 'RUNNING')) {
-    const states = c.tasks.map(t => `task ${t.id} ${t.state}`).join(', ') || 'no tasks';
-    return component(id, title, 'connect', 'degraded', `connector ${name} is ${c.state} (${states})`, evidence);
+  if (
+    c.state !== 'RUNNING' ||
+    c.tasks.length === 0 ||
+    c.tasks.some(t => t.state !== 'RUNNING')
+  ) {
+    const states =
+      c.tasks.map(t => `task ${t.id} ${t.state}`).join(', ') || 'no tasks';
+    return component(
+      id,
+      title,
+      'connect',
+      'degraded',
+      `connector ${name} is ${c.state} (${states})`,
+      evidence,
+    );
   }
-  return component(id, title, 'connect', 'ok', `connector ${name} and its ${c.tasks.length} task(s) are RUNNING`, evidence);
+  return component(
+    id,
+    title,
+    'connect',
+    'ok',
+    `connector ${name} and its ${c.tasks.length} task(s) are RUNNING`,
+    evidence,
+  );
 }
 
 function resourceHealth(
@@ -98,19 +142,77 @@ function resourceHealth(
 ): Component | undefined {
   if (!resources) return undefined;
   const r = resources.find(x => x.kind === kind && x.name === name);
-  if (!r) return component(id, title, 'kubernetes', 'down', `${kind} ${name} does not exist in the cluster`, { kind, name });
-  const status: HealthStatus = r.readiness.state === 'ready' ? 'ok' : r.readiness.state === 'failed' ? 'down' : 'degraded';
+  if (!r)
+    return component(
+      id,
+      title,
+      'kubernetes',
+      'down',
+      `${kind} ${name} does not exist in the cluster`,
+      { kind, name },
+    );
+  const byReadiness: Record<string, HealthStatus> = {
+    ready: 'ok',
+    failed: 'down',
+    pending: 'degraded',
+  };
+  const status = byReadiness[r.readiness.state];
   const conditions = r.conditions.map(c => `${c.type}=${c.status}`).join(' ');
-  return component(id, title, 'kubernetes', status, `${kind} ${name}: ${r.readiness.message}`, {
-    kind,
-    name,
-    readiness: r.readiness.state,
-    ...(conditions ? { conditions } : {}),
-    ...(r.autoRestarts !== undefined ? { autoRestarts: r.autoRestarts } : {}),
-  });
+  return component(
+    id,
+    title,
+    'kubernetes',
+    status,
+    `${kind} ${name}: ${r.readiness.message}`,
+    {
+      kind,
+      name,
+      readiness: r.readiness.state,
+      ...(conditions ? { conditions } : {}),
+      ...(r.autoRestarts !== undefined ? { autoRestarts: r.autoRestarts } : {}),
+    },
+  );
 }
 
-function layer(id: LayerId, title: string, components: Array<Component | undefined>, freshness?: LayerHealth['freshness']): LayerHealth {
+function layerReason(
+  present: Component[],
+  first: Component | undefined,
+): string {
+  if (present.length === 0)
+    return 'nothing is monitored in this layer (no system of it is configured for the environment)';
+  return first ? first.reason : `all ${present.length} component(s) ok`;
+}
+
+function speedFreshnessText(
+  lag: number | null,
+  behind: number | null,
+  newest: string | null,
+): string {
+  if (lag === 0)
+    return `speed layer is up to date${
+      newest ? ` (newest event ${newest})` : ''
+    }`;
+  if (behind !== null)
+    return `speed layer is ${humanSeconds(behind)} behind (${fmt(
+      lag ?? 0,
+    )} events)`;
+  return 'speed layer freshness unknown';
+}
+
+function agreementReason(c: ConsistencyRun): string {
+  if (c.status === 'diverged')
+    return `${c.diverged} closed window(s) differ between ClickHouse and Snowflake (see consistency)`;
+  if (c.status === 'converging')
+    return `${c.consistent} window(s) agree; ${c.converging} still converging`;
+  return `all ${c.consistent} judged window(s) agree`;
+}
+
+function layer(
+  id: LayerId,
+  title: string,
+  components: Array<Component | undefined>,
+  freshness?: LayerHealth['freshness'],
+): LayerHealth {
   const present = components.filter((c): c is Component => Boolean(c));
   const status = worst(present.map(c => c.status));
   const first = present.find(c => c.status === status && status !== 'ok');
@@ -118,19 +220,16 @@ function layer(id: LayerId, title: string, components: Array<Component | undefin
     id,
     title,
     status,
-    reason:
-      present.length === 0
-        ? 'nothing is monitored in this layer (no system of it is configured for the environment)'
-        : first
-        ? first.reason
-        : `all ${present.length} component(s) ok`,
+    reason: layerReason(present, first),
     ...(freshness ? { freshness } : {}),
     components: present,
   };
 }
 
 function ago(from: string | null | undefined, now: Date): number | null {
-  return from ? Math.max(0, Math.round((now.getTime() - new Date(from).getTime()) / 1000)) : null;
+  return from
+    ? Math.max(0, Math.round((now.getTime() - new Date(from).getTime()) / 1000))
+    : null;
 }
 
 function humanSeconds(seconds: number): string {
@@ -163,7 +262,13 @@ export function assessHealth(
   // --- ingest: source database, Debezium, Kafka, dead letters --------------
   let source: Component | undefined;
   if (!skip(o.source, 'PostgreSQL source (replication slot, change rate)')) {
-    source = unanswered(o.source, 'source', 'Source database', 'postgres', true);
+    source = unanswered(
+      o.source,
+      'source',
+      'Source database',
+      'postgres',
+      true,
+    );
     if (o.source.state === 'ok') {
       const { slot } = o.source.value;
       const evidence = {
@@ -174,144 +279,411 @@ export function assessHealth(
         changes: o.source.value.changes,
       };
       if (!slot.exists) {
-        source = component('source', 'Source database', 'postgres', 'down',
-          `replication slot ${t.replicationSlot} does not exist: Debezium has not started, or the slot was dropped (a new snapshot is needed)`, evidence);
+        source = component(
+          'source',
+          'Source database',
+          'postgres',
+          'down',
+          `replication slot ${t.replicationSlot} does not exist: Debezium has not started, or the slot was dropped (a new snapshot is needed)`,
+          evidence,
+        );
       } else if (slot.walStatus === 'lost') {
-        source = component('source', 'Source database', 'postgres', 'down',
-          `replication slot ${t.replicationSlot} lost WAL it needed (max_slot_wal_keep_size): re-snapshot through the signal table`, evidence);
+        source = component(
+          'source',
+          'Source database',
+          'postgres',
+          'down',
+          `replication slot ${t.replicationSlot} lost WAL it needed (max_slot_wal_keep_size): re-snapshot through the signal table`,
+          evidence,
+        );
       } else if (!slot.active) {
-        source = component('source', 'Source database', 'postgres', 'degraded',
-          `replication slot ${t.replicationSlot} is not in use: the CDC connector is not streaming, and WAL accumulates`, evidence);
+        source = component(
+          'source',
+          'Source database',
+          'postgres',
+          'degraded',
+          `replication slot ${t.replicationSlot} is not in use: the CDC connector is not streaming, and WAL accumulates`,
+          evidence,
+        );
       } else if ((slot.lagBytes ?? 0) > GiB) {
-        source = component('source', 'Source database', 'postgres', 'degraded',
-          `replication slot ${t.replicationSlot} holds ${(slot.lagBytes! / GiB).toFixed(1)} GiB of WAL the connector has not confirmed`, evidence);
+        source = component(
+          'source',
+          'Source database',
+          'postgres',
+          'degraded',
+          `replication slot ${t.replicationSlot} holds ${(
+            slot.lagBytes! / GiB
+          ).toFixed(1)} GiB of WAL the connector has not confirmed`,
+          evidence,
+        );
       } else {
-        source = component('source', 'Source database', 'postgres', 'ok',
-          `replication slot ${t.replicationSlot} is active, ${fmt(slot.lagBytes ?? 0)} bytes of WAL unconfirmed`, evidence);
+        source = component(
+          'source',
+          'Source database',
+          'postgres',
+          'ok',
+          `replication slot ${t.replicationSlot} is active, ${fmt(
+            slot.lagBytes ?? 0,
+          )} bytes of WAL unconfirmed`,
+          evidence,
+        );
       }
     }
   }
   const cdc = skip(o.connectors, 'Kafka Connect (CDC and lake sink connectors)')
     ? undefined
-    : connectorHealth('cdc-connector', 'CDC connector', t.cdcConnector, o.connectors);
+    : connectorHealth(
+        'cdc-connector',
+        'CDC connector',
+        t.cdcConnector,
+        o.connectors,
+      );
 
   let topics: Component | undefined;
   let deadLetter: Component | undefined;
   if (!skip(o.topics, 'Kafka (topics, offsets, dead letters, lake sink lag)')) {
     topics = unanswered(o.topics, 'kafka', 'Kafka', 'kafka', true);
     if (o.topics.state === 'ok') {
-      const missing = o.topics.value.missing.filter(m => t.cdcTopics.includes(m));
-      const partitions = t.cdcTopics.reduce((n, topic) => n + (o.topics.state === 'ok' ? o.topics.value.topics[topic]?.length ?? 0 : 0), 0);
+      const missing = o.topics.value.missing.filter(m =>
+        t.cdcTopics.includes(m),
+      );
+      const partitions = t.cdcTopics.reduce(
+        (n, topic) =>
+          n +
+          (o.topics.state === 'ok'
+            ? o.topics.value.topics[topic]?.length ?? 0
+            : 0),
+        0,
+      );
       topics = missing.length
-        ? component('kafka', 'Kafka', 'kafka', 'down', `CDC topic(s) ${missing.join(', ')} do not exist`, { missingTopics: missing.join(', ') })
-        : component('kafka', 'Kafka', 'kafka', 'ok', `${t.cdcTopics.length} CDC topic(s), ${partitions} partitions, ${fmt(counters.ingestOffsets ?? 0)} events`, {
-            topics: t.cdcTopics.length,
-            partitions,
-            events: counters.ingestOffsets,
-          });
+        ? component(
+            'kafka',
+            'Kafka',
+            'kafka',
+            'down',
+            `CDC topic(s) ${missing.join(', ')} do not exist`,
+            { missingTopics: missing.join(', ') },
+          )
+        : component(
+            'kafka',
+            'Kafka',
+            'kafka',
+            'ok',
+            `${
+              t.cdcTopics.length
+            } CDC topic(s), ${partitions} partitions, ${fmt(
+              counters.ingestOffsets ?? 0,
+            )} events`,
+            {
+              topics: t.cdcTopics.length,
+              partitions,
+              events: counters.ingestOffsets,
+            },
+          );
       const total = counters.deadLetters;
       if (total === null) {
-        deadLetter = component('dead-letter', 'Dead-letter topic', 'kafka', 'degraded', `dead-letter topic ${t.deadLetterTopic} does not exist`, {
-          topic: t.deadLetterTopic,
-        });
+        deadLetter = component(
+          'dead-letter',
+          'Dead-letter topic',
+          'kafka',
+          'degraded',
+          `dead-letter topic ${t.deadLetterTopic} does not exist`,
+          {
+            topic: t.deadLetterTopic,
+          },
+        );
       } else {
-        const grown = previous && previous.counters.deadLetters !== null ? total - previous.counters.deadLetters : null;
-        const since = previous ? humanSeconds(Math.round((now.getTime() - previous.at.getTime()) / 1000)) : '';
+        const grown =
+          previous && previous.counters.deadLetters !== null
+            ? total - previous.counters.deadLetters
+            : null;
+        const since = previous
+          ? humanSeconds(
+              Math.round((now.getTime() - previous.at.getTime()) / 1000),
+            )
+          : '';
         deadLetter =
           grown !== null && grown > 0
-            ? component('dead-letter', 'Dead-letter topic', 'kafka', 'degraded',
-                `${fmt(grown)} new event(s) in ${t.deadLetterTopic} in the last ${since}: read their lp.error headers, fix the cause, then replay them`,
-                { topic: t.deadLetterTopic, total, newSinceLastSample: grown })
-            : component('dead-letter', 'Dead-letter topic', 'kafka', 'ok',
-                total === 0 ? 'no dead-letter events' : `${fmt(total)} dead-letter event(s), none new${since ? ` in the last ${since}` : ''}`,
-                { topic: t.deadLetterTopic, total, newSinceLastSample: grown });
+            ? component(
+                'dead-letter',
+                'Dead-letter topic',
+                'kafka',
+                'degraded',
+                `${fmt(grown)} new event(s) in ${
+                  t.deadLetterTopic
+                } in the last ${since}: read their lp.error headers, fix the cause, then replay them`,
+                { topic: t.deadLetterTopic, total, newSinceLastSample: grown },
+              )
+            : component(
+                'dead-letter',
+                'Dead-letter topic',
+                'kafka',
+                'ok',
+                total === 0
+                  ? 'no dead-letter events'
+                  : `${fmt(total)} dead-letter event(s), none new${
+                      since ? ` in the last ${since}` : ''
+                    }`,
+                { topic: t.deadLetterTopic, total, newSinceLastSample: grown },
+              );
       }
     }
   }
-  const resources = o.kubernetes.state === 'ok' ? o.kubernetes.value.resources : undefined;
+  const resources =
+    o.kubernetes.state === 'ok' ? o.kubernetes.value.resources : undefined;
   skip(o.kubernetes, 'Kubernetes (Strimzi and Spark operator resources, pods)');
-  const k8sUnanswered = unanswered(o.kubernetes, 'kubernetes', 'Kubernetes', 'kubernetes', false);
-  const kafkaCluster = resourceHealth('kafka-cluster', 'Kafka cluster', 'Kafka', t.kafkaCluster, resources);
-  const connectCluster = resourceHealth('connect-cluster', 'Kafka Connect cluster', 'KafkaConnect', t.kafkaConnect, resources);
+  const k8sUnanswered = unanswered(
+    o.kubernetes,
+    'kubernetes',
+    'Kubernetes',
+    'kubernetes',
+    false,
+  );
+  const kafkaCluster = resourceHealth(
+    'kafka-cluster',
+    'Kafka cluster',
+    'Kafka',
+    t.kafkaCluster,
+    resources,
+  );
+  const connectCluster = resourceHealth(
+    'connect-cluster',
+    'Kafka Connect cluster',
+    'KafkaConnect',
+    t.kafkaConnect,
+    resources,
+  );
 
-  const ingest = layer('ingest', 'CDC / ingest', [source, cdc, kafkaCluster, connectCluster, topics, deadLetter, k8sUnanswered]);
+  const ingest = layer('ingest', 'CDC / ingest', [
+    source,
+    cdc,
+    kafkaCluster,
+    connectCluster,
+    topics,
+    deadLetter,
+    k8sUnanswered,
+  ]);
 
   // --- speed: the streaming job and ClickHouse -------------------------------
-  const speedJob = resourceHealth('speed-job', 'Speed job', 'SparkApplication', t.speedApplication, resources);
+  const speedJob = resourceHealth(
+    'speed-job',
+    'Speed job',
+    'SparkApplication',
+    t.speedApplication,
+    resources,
+  );
   let speedStore: Component | undefined;
   let speedFreshness: LayerHealth['freshness'];
   if (!skip(o.speed, 'ClickHouse (speed layer)')) {
-    speedStore = unanswered(o.speed, 'clickhouse', 'ClickHouse', 'clickhouse', true);
+    speedStore = unanswered(
+      o.speed,
+      'clickhouse',
+      'ClickHouse',
+      'clickhouse',
+      true,
+    );
     if (o.speed.state === 'ok') {
-      const newest = o.speed.value.map(s => s.newestEventTime).filter(Boolean).sort().pop() ?? null;
-      const lastInsert = o.speed.value.map(s => s.lastInsert).filter(Boolean).sort().pop() ?? null;
+      const newest =
+        o.speed.value
+          .map(s => s.newestEventTime)
+          .filter(Boolean)
+          .sort()
+          .pop() ?? null;
+      const lastInsert =
+        o.speed.value
+          .map(s => s.lastInsert)
+          .filter(Boolean)
+          .sort()
+          .pop() ?? null;
       const lag = counters.speedLag;
-      const evidence = { lagEvents: lag, newestEventTime: newest, lastInsert, secondsSinceLastInsert: ago(lastInsert, now) };
-      const allowed = Math.max(1, t.targetEventsPerSecond * Math.max(60, 4 * t.triggerIntervalSeconds));
+      const evidence = {
+        lagEvents: lag,
+        newestEventTime: newest,
+        lastInsert,
+        secondsSinceLastInsert: ago(lastInsert, now),
+      };
+      const allowed = Math.max(
+        1,
+        t.targetEventsPerSecond * Math.max(60, 4 * t.triggerIntervalSeconds),
+      );
       if (lag === null) {
-        speedStore = component('clickhouse', 'ClickHouse', 'clickhouse', 'degraded', 'speed-layer lag unknown (Kafka offsets not available)', evidence);
+        speedStore = component(
+          'clickhouse',
+          'ClickHouse',
+          'clickhouse',
+          'degraded',
+          'speed-layer lag unknown (Kafka offsets not available)',
+          evidence,
+        );
       } else if (lag > 0 && lastInsert === null) {
-        speedStore = component('clickhouse', 'ClickHouse', 'clickhouse', 'down',
-          `the speed layer wrote nothing in the last ${humanSeconds(3600)} while ${fmt(lag)} events wait in Kafka: is the speed job running?`, evidence);
+        speedStore = component(
+          'clickhouse',
+          'ClickHouse',
+          'clickhouse',
+          'down',
+          `the speed layer wrote nothing in the last ${humanSeconds(
+            3600,
+          )} while ${fmt(lag)} events wait in Kafka: is the speed job running?`,
+          evidence,
+        );
       } else if (lag > allowed) {
-        speedStore = component('clickhouse', 'ClickHouse', 'clickhouse', 'degraded',
-          `the speed layer is ${fmt(lag)} events behind Kafka (more than ${humanSeconds(Math.round(allowed / t.targetEventsPerSecond))} at the target rate)`, evidence);
+        speedStore = component(
+          'clickhouse',
+          'ClickHouse',
+          'clickhouse',
+          'degraded',
+          `the speed layer is ${fmt(
+            lag,
+          )} events behind Kafka (more than ${humanSeconds(
+            Math.round(allowed / t.targetEventsPerSecond),
+          )} at the target rate)`,
+          evidence,
+        );
       } else {
-        speedStore = component('clickhouse', 'ClickHouse', 'clickhouse', 'ok',
-          lag === 0 ? 'the speed layer has every event Kafka holds' : `the speed layer is ${fmt(lag)} events behind Kafka`, evidence);
+        speedStore = component(
+          'clickhouse',
+          'ClickHouse',
+          'clickhouse',
+          'ok',
+          lag === 0
+            ? 'the speed layer has every event Kafka holds'
+            : `the speed layer is ${fmt(lag)} events behind Kafka`,
+          evidence,
+        );
       }
       const behind = lag && lag > 0 ? ago(newest, now) : 0;
       speedFreshness = {
         ...(behind !== null ? { seconds: behind } : {}),
-        text:
-          lag === 0
-            ? `speed layer is up to date${newest ? ` (newest event ${newest})` : ''}`
-            : behind !== null
-            ? `speed layer is ${humanSeconds(behind)} behind (${fmt(lag ?? 0)} events)`
-            : 'speed layer freshness unknown',
+        text: speedFreshnessText(lag, behind, newest),
       };
     }
   }
-  const speed = layer('speed', 'Speed layer', [speedJob, speedStore], speedFreshness);
+  const speed = layer(
+    'speed',
+    'Speed layer',
+    [speedJob, speedStore],
+    speedFreshness,
+  );
 
   // --- batch: lake sink, Snowflake loads, Airflow -----------------------------
-  const lakeSink = skip(o.connectors, '') ? undefined : connectorHealth('lake-sink', 'Lake sink connector', t.lakeSinkConnector, o.connectors);
+  const lakeSink = skip(o.connectors, '')
+    ? undefined
+    : connectorHealth(
+        'lake-sink',
+        'Lake sink connector',
+        t.lakeSinkConnector,
+        o.connectors,
+      );
   let lakeLag: Component | undefined;
   if (o.lakeSinkLag.state === 'ok') {
     const lag = o.lakeSinkLag.value.totalLag;
-    const grown = previous?.counters.lakeSinkLag !== null && previous?.counters.lakeSinkLag !== undefined ? lag - previous.counters.lakeSinkLag : null;
-    lakeLag = component('lake-sink-lag', 'Lake sink consumer group', 'kafka',
-      grown !== null && grown > t.targetEventsPerSecond * 60 ? 'degraded' : 'ok',
-      `consumer group ${t.lakeSinkGroup} is ${fmt(lag)} events behind${grown !== null ? ` (${grown >= 0 ? '+' : ''}${fmt(grown)} since the last sample)` : ''}`,
-      { group: t.lakeSinkGroup, lag, state: o.lakeSinkLag.value.state, members: o.lakeSinkLag.value.members });
+    const grown =
+      previous?.counters.lakeSinkLag !== null &&
+      previous?.counters.lakeSinkLag !== undefined
+        ? lag - previous.counters.lakeSinkLag
+        : null;
+    lakeLag = component(
+      'lake-sink-lag',
+      'Lake sink consumer group',
+      'kafka',
+      grown !== null && grown > t.targetEventsPerSecond * 60
+        ? 'degraded'
+        : 'ok',
+      `consumer group ${t.lakeSinkGroup} is ${fmt(lag)} events behind${
+        grown !== null
+          ? ` (${grown >= 0 ? '+' : ''}${fmt(grown)} since the last sample)`
+          : ''
+      }`,
+      {
+        group: t.lakeSinkGroup,
+        lag,
+        state: o.lakeSinkLag.value.state,
+        members: o.lakeSinkLag.value.members,
+      },
+    );
   } else {
-    lakeLag = unanswered(o.lakeSinkLag, 'lake-sink-lag', 'Lake sink consumer group', 'kafka', false);
+    lakeLag = unanswered(
+      o.lakeSinkLag,
+      'lake-sink-lag',
+      'Lake sink consumer group',
+      'kafka',
+      false,
+    );
   }
   let batchStore: Component | undefined;
   let batchFreshness: LayerHealth['freshness'];
   if (!skip(o.batch, 'Snowflake (batch layer)')) {
-    batchStore = unanswered(o.batch, 'snowflake', 'Snowflake', 'snowflake', true);
+    batchStore = unanswered(
+      o.batch,
+      'snowflake',
+      'Snowflake',
+      'snowflake',
+      true,
+    );
     if (o.batch.state === 'ok') {
       const marks = o.batch.value;
-      const missing = t.datasets.filter(d => !marks.some(m => m.source === d.source)).map(d => d.source);
-      const completeUpTo = marks.map(m => m.completeUpTo).filter((x): x is string => Boolean(x)).sort()[0] ?? null;
-      const loadedAt = marks.map(m => m.loadedAt).filter((x): x is string => Boolean(x)).sort().pop() ?? null;
+      const missing = t.datasets
+        .filter(d => !marks.some(m => m.source === d.source))
+        .map(d => d.source);
+      const completeUpTo =
+        marks
+          .map(m => m.completeUpTo)
+          .filter((x): x is string => Boolean(x))
+          .sort()[0] ?? null;
+      const loadedAt =
+        marks
+          .map(m => m.loadedAt)
+          .filter((x): x is string => Boolean(x))
+          .sort()
+          .pop() ?? null;
       const interval = scheduleIntervalMinutes(t.batchSchedule);
       const late = (interval * 2 + t.batchDeadlineMinutes) * 60;
       const sinceLoad = ago(loadedAt, now);
-      const evidence = { completeUpTo, lastLoad: loadedAt, secondsSinceLastLoad: sinceLoad, lagEvents: counters.batchLag };
+      const evidence = {
+        completeUpTo,
+        lastLoad: loadedAt,
+        secondsSinceLastLoad: sinceLoad,
+        lagEvents: counters.batchLag,
+      };
       if (marks.length === 0) {
-        batchStore = component('snowflake', 'Snowflake', 'snowflake', 'degraded', 'no batch load recorded yet (the batch DAG has not loaded this pipeline)', evidence);
+        batchStore = component(
+          'snowflake',
+          'Snowflake',
+          'snowflake',
+          'degraded',
+          'no batch load recorded yet (the batch DAG has not loaded this pipeline)',
+          evidence,
+        );
       } else if (sinceLoad !== null && sinceLoad > late) {
-        batchStore = component('snowflake', 'Snowflake', 'snowflake', 'degraded',
-          `the last batch load was ${humanSeconds(sinceLoad)} ago; with the schedule ${t.batchSchedule} one was due by now`, evidence);
+        batchStore = component(
+          'snowflake',
+          'Snowflake',
+          'snowflake',
+          'degraded',
+          `the last batch load was ${humanSeconds(
+            sinceLoad,
+          )} ago; with the schedule ${t.batchSchedule} one was due by now`,
+          evidence,
+        );
       } else {
-        batchStore = component('snowflake', 'Snowflake', 'snowflake', 'ok',
-          `last batch load ${sinceLoad !== null ? `${humanSeconds(sinceLoad)} ago` : 'time unknown'}${missing.length ? `; not loaded yet: ${missing.join(', ')}` : ''}`, evidence);
+        batchStore = component(
+          'snowflake',
+          'Snowflake',
+          'snowflake',
+          'ok',
+          `last batch load ${
+            sinceLoad !== null
+              ? `${humanSeconds(sinceLoad)} ago`
+              : 'time unknown'
+          }${missing.length ? `; not loaded yet: ${missing.join(', ')}` : ''}`,
+          evidence,
+        );
       }
       batchFreshness = {
         ...(completeUpTo ? { completeUpTo } : {}),
-        text: completeUpTo ? `batch complete up to ${completeUpTo}` : 'batch layer has no complete window yet',
+        text: completeUpTo
+          ? `batch complete up to ${completeUpTo}`
+          : 'batch layer has no complete window yet',
       };
     }
   }
@@ -330,52 +702,155 @@ export function assessHealth(
           lastState: newest?.state ?? null,
           failedTasks: d.failedTasks.map(f => f.taskId).join(', ') || null,
         };
-        if (!d.dag) return component(id, title, 'airflow', 'degraded', `${d.dagId} is not in Airflow: is the DAG repository synced (git-sync)?`, evidence);
-        if (d.dag.hasImportErrors) return component(id, title, 'airflow', 'down', `${d.dagId} has import errors: see Airflow's DAG import errors`, evidence);
-        if (d.dag.isPaused) return component(id, title, 'airflow', 'degraded', `${d.dagId} is paused`, evidence);
-        if (!newest) return component(id, title, 'airflow', 'ok', `${d.dagId} has not run yet`, evidence);
+        if (!d.dag)
+          return component(
+            id,
+            title,
+            'airflow',
+            'degraded',
+            `${d.dagId} is not in Airflow: is the DAG repository synced (git-sync)?`,
+            evidence,
+          );
+        if (d.dag.hasImportErrors)
+          return component(
+            id,
+            title,
+            'airflow',
+            'down',
+            `${d.dagId} has import errors: see Airflow's DAG import errors`,
+            evidence,
+          );
+        if (d.dag.isPaused)
+          return component(
+            id,
+            title,
+            'airflow',
+            'degraded',
+            `${d.dagId} is paused`,
+            evidence,
+          );
+        if (!newest)
+          return component(
+            id,
+            title,
+            'airflow',
+            'ok',
+            `${d.dagId} has not run yet`,
+            evidence,
+          );
         if (newest.state === 'failed') {
           const tasks = d.failedTasks.map(f => f.taskId).join(', ');
-          return component(id, title, 'airflow', d.dagId === t.dagIds.batchLoad ? 'down' : 'degraded',
-            `the newest run of ${d.dagId} failed${tasks ? ` (task ${tasks})` : ''}`, evidence);
+          return component(
+            id,
+            title,
+            'airflow',
+            d.dagId === t.dagIds.batchLoad ? 'down' : 'degraded',
+            `the newest run of ${d.dagId} failed${
+              tasks ? ` (task ${tasks})` : ''
+            }`,
+            evidence,
+          );
         }
         const started = newest.startDate ?? newest.queuedAt;
         const running = ago(started, now);
-        const duration = newest.endDate && started ? Math.round((new Date(newest.endDate).getTime() - new Date(started).getTime()) / 1000) : running;
-        if (d.dagId === t.dagIds.batchLoad && duration !== null && duration > t.batchDeadlineMinutes * 60) {
-          return component(id, title, 'airflow', 'degraded',
-            `run ${newest.runId} of ${d.dagId} ${newest.endDate ? 'took' : 'has been running for'} ${humanSeconds(duration)}, past its ${t.batchDeadlineMinutes} min deadline`,
-            { ...evidence, durationSeconds: duration, deadlineMissed: true });
+        const duration =
+          newest.endDate && started
+            ? Math.round(
+                (new Date(newest.endDate).getTime() -
+                  new Date(started).getTime()) /
+                  1000,
+              )
+            : running;
+        if (
+          d.dagId === t.dagIds.batchLoad &&
+          duration !== null &&
+          duration > t.batchDeadlineMinutes * 60
+        ) {
+          return component(
+            id,
+            title,
+            'airflow',
+            'degraded',
+            `run ${newest.runId} of ${d.dagId} ${
+              newest.endDate ? 'took' : 'has been running for'
+            } ${humanSeconds(duration)}, past its ${
+              t.batchDeadlineMinutes
+            } min deadline`,
+            { ...evidence, durationSeconds: duration, deadlineMissed: true },
+          );
         }
-        return component(id, title, 'airflow', 'ok', `the newest run of ${d.dagId} is ${newest.state}`, evidence);
+        return component(
+          id,
+          title,
+          'airflow',
+          'ok',
+          `the newest run of ${d.dagId} is ${newest.state}`,
+          evidence,
+        );
       });
     }
   }
-  const batchDags = dagHealth.filter(c => c.evidence.dagId === t.dagIds.batchLoad || c.id === 'airflow');
-  const batch = layer('batch', 'Batch layer', [lakeSink, lakeLag, batchStore, ...batchDags], batchFreshness);
+  const batchDags = dagHealth.filter(
+    c => c.evidence.dagId === t.dagIds.batchLoad || c.id === 'airflow',
+  );
+  const batch = layer(
+    'batch',
+    'Batch layer',
+    [lakeSink, lakeLag, batchStore, ...batchDags],
+    batchFreshness,
+  );
 
   // --- serving: what people query, and whether the layers agree ---------------
-  const servingDags = dagHealth.filter(c => c.evidence.dagId === t.dagIds.dbt || c.evidence.dagId === t.dagIds.reconciliation);
+  const servingDags = dagHealth.filter(
+    c =>
+      c.evidence.dagId === t.dagIds.dbt ||
+      c.evidence.dagId === t.dagIds.reconciliation,
+  );
   const speedServing =
     o.speed.state === 'not-configured'
       ? undefined
-      : component('speed-view', 'Fresh view (ClickHouse)', 'clickhouse', o.speed.state === 'ok' ? 'ok' : 'down',
-          o.speed.state === 'ok' ? 'ClickHouse answers queries' : 'ClickHouse does not answer: the fresh view is unavailable');
+      : component(
+          'speed-view',
+          'Fresh view (ClickHouse)',
+          'clickhouse',
+          o.speed.state === 'ok' ? 'ok' : 'down',
+          o.speed.state === 'ok'
+            ? 'ClickHouse answers queries'
+            : 'ClickHouse does not answer: the fresh view is unavailable',
+        );
   const batchServing =
     o.batch.state === 'not-configured'
       ? undefined
-      : component('batch-view', 'Complete view (Snowflake)', 'snowflake', o.batch.state === 'ok' ? 'ok' : 'down',
-          o.batch.state === 'ok' ? 'Snowflake answers queries' : 'Snowflake does not answer: the complete view is unavailable');
+      : component(
+          'batch-view',
+          'Complete view (Snowflake)',
+          'snowflake',
+          o.batch.state === 'ok' ? 'ok' : 'down',
+          o.batch.state === 'ok'
+            ? 'Snowflake answers queries'
+            : 'Snowflake does not answer: the complete view is unavailable',
+        );
   const agreement = consistency
-    ? component('consistency', 'Layers agree', 'monitor', consistency.status === 'diverged' ? 'degraded' : 'ok',
-        consistency.status === 'diverged'
-          ? `${consistency.diverged} closed window(s) differ between ClickHouse and Snowflake (see consistency)`
-          : consistency.status === 'converging'
-          ? `${consistency.consistent} window(s) agree; ${consistency.converging} still converging`
-          : `all ${consistency.consistent} judged window(s) agree`,
-        { checkedAt: consistency.checkedAt, consistent: consistency.consistent, converging: consistency.converging, diverged: consistency.diverged })
+    ? component(
+        'consistency',
+        'Layers agree',
+        'monitor',
+        consistency.status === 'diverged' ? 'degraded' : 'ok',
+        agreementReason(consistency),
+        {
+          checkedAt: consistency.checkedAt,
+          consistent: consistency.consistent,
+          converging: consistency.converging,
+          diverged: consistency.diverged,
+        },
+      )
     : undefined;
-  const serving = layer('serving', 'Serving', [speedServing, batchServing, ...servingDags, agreement]);
+  const serving = layer('serving', 'Serving', [
+    speedServing,
+    batchServing,
+    ...servingDags,
+    agreement,
+  ]);
 
   const layers = [ingest, speed, batch, serving];
   const status = worst(layers.map(l => l.status));
@@ -384,7 +859,9 @@ export function assessHealth(
     entityRef,
     environment: t.environment,
     status,
-    reason: culprit ? `${culprit.title}: ${culprit.reason}` : 'every layer is ok',
+    reason: culprit
+      ? `${culprit.title}: ${culprit.reason}`
+      : 'every layer is ok',
     checkedAt: now.toISOString(),
     durationMs: o.durationMs,
     layers,

@@ -40,7 +40,12 @@ export type Observed<T> =
 export type SourceObservation = {
   /** Cumulative inserts + updates + deletes of the source tables (pg_stat_user_tables). */
   changes: number;
-  slot: { exists: boolean; active: boolean; lagBytes: number | null; walStatus: string | null };
+  slot: {
+    exists: boolean;
+    active: boolean;
+    lagBytes: number | null;
+    walStatus: string | null;
+  };
 };
 
 /** The speed layer's position per Kafka partition and its freshness, from ClickHouse itself. */
@@ -98,19 +103,27 @@ async function observe<T>(
   system: ProbedSystem,
   fn: () => Promise<T>,
 ): Promise<Observed<T>> {
-  if (!probes.environments.has(environment, system)) return { state: 'not-configured' };
+  if (!probes.environments.has(environment, system))
+    return { state: 'not-configured' };
   try {
     return { state: 'ok', value: await fn() };
   } catch (error) {
-    if (error instanceof ProbeError && error.reason === 'not-configured') return { state: 'not-configured' };
+    if (error instanceof ProbeError && error.reason === 'not-configured')
+      return { state: 'not-configured' };
     return {
       state: 'failed',
-      error: error instanceof ProbeError ? error : new ProbeError(system, 'error', (error as Error).message),
+      error:
+        error instanceof ProbeError
+          ? error
+          : new ProbeError(system, 'error', (error as Error).message),
     };
   }
 }
 
-async function observeSource(probes: Probes, t: MonitorTargets): Promise<SourceObservation> {
+async function observeSource(
+  probes: Probes,
+  t: MonitorTargets,
+): Promise<SourceObservation> {
   const tables = t.datasets.map(d => d.source);
   const [changes] = await probes.postgres.query<{ changes: string | null }>(
     t.environment,
@@ -118,7 +131,11 @@ async function observeSource(probes: Probes, t: MonitorTargets): Promise<SourceO
        from pg_stat_user_tables where schemaname || '.' || relname = any($1)`,
     [tables],
   );
-  const slots = await probes.postgres.query<{ active: boolean; lag: string | null; wal_status: string | null }>(
+  const slots = await probes.postgres.query<{
+    active: boolean;
+    lag: string | null;
+    wal_status: string | null;
+  }>(
     t.environment,
     `select active, (pg_current_wal_lsn() - confirmed_flush_lsn)::text as lag, wal_status
        from pg_replication_slots where slot_name = $1`,
@@ -137,7 +154,10 @@ async function observeSource(probes: Probes, t: MonitorTargets): Promise<SourceO
   };
 }
 
-async function observeSpeed(probes: Probes, t: MonitorTargets): Promise<SpeedTableObservation[]> {
+async function observeSpeed(
+  probes: Probes,
+  t: MonitorTargets,
+): Promise<SpeedTableObservation[]> {
   return Promise.all(
     t.datasets.map(async d => {
       const query = (recentOnly: boolean) =>
@@ -149,10 +169,16 @@ async function observeSpeed(probes: Probes, t: MonitorTargets): Promise<SpeedTab
         }>(
           t.environment,
           `SELECT _kafka_partition AS partition, toString(max(_kafka_offset) + 1) AS next_offset,
-                  toString(max(toDateTime64(${chIdent(d.eventTimeColumn)}, 3, 'UTC'))) AS newest_event,
+                  toString(max(toDateTime64(${chIdent(
+                    d.eventTimeColumn,
+                  )}, 3, 'UTC'))) AS newest_event,
                   toString(max(_ingested_at)) AS last_insert
              FROM ${chIdent(d.clickhouseTable)}
-            ${recentOnly ? 'WHERE _ingested_at >= now64(3) - toIntervalSecond({lookback:UInt32})' : ''}
+            ${
+              recentOnly
+                ? 'WHERE _ingested_at >= now64(3) - toIntervalSecond({lookback:UInt32})'
+                : ''
+            }
             GROUP BY partition`,
           { lookback: SPEED_LOOKBACK_SECONDS },
         );
@@ -161,13 +187,19 @@ async function observeSpeed(probes: Probes, t: MonitorTargets): Promise<SpeedTab
       let rows = await query(true);
       const recent = rows.length > 0;
       if (!recent) rows = await query(false);
-      const toIso = (v: string | null) => (v ? new Date(`${v.replace(' ', 'T')}Z`).toISOString() : null);
+      const toIso = (v: string | null) =>
+        v ? new Date(`${v.replace(' ', 'T')}Z`).toISOString() : null;
       const newest = (values: Array<string | null>) =>
-        values.filter((v): v is string => Boolean(v)).sort().pop() ?? null;
+        values
+          .filter((v): v is string => Boolean(v))
+          .sort()
+          .pop() ?? null;
       return {
         source: d.source,
         topic: d.topic,
-        offsets: Object.fromEntries(rows.map(r => [String(r.partition), Number(r.next_offset)])),
+        offsets: Object.fromEntries(
+          rows.map(r => [String(r.partition), Number(r.next_offset)]),
+        ),
         newestEventTime: toIso(newest(rows.map(r => r.newest_event))),
         // Only writes within the lookback count as recent.
         lastInsert: recent ? toIso(newest(rows.map(r => r.last_insert))) : null,
@@ -176,7 +208,10 @@ async function observeSpeed(probes: Probes, t: MonitorTargets): Promise<SpeedTab
   );
 }
 
-async function observeBatch(probes: Probes, t: MonitorTargets): Promise<BatchWatermark[]> {
+async function observeBatch(
+  probes: Probes,
+  t: MonitorTargets,
+): Promise<BatchWatermark[]> {
   const rows = await probes.snowflake.query<Record<string, any>>(
     t.environment,
     `SELECT TABLE_NAME, TO_VARCHAR(KAFKA_OFFSETS) AS OFFSETS,
@@ -185,7 +220,8 @@ async function observeBatch(probes: Probes, t: MonitorTargets): Promise<BatchWat
        FROM ${t.watermarkTable}
       QUALIFY ROW_NUMBER() OVER (PARTITION BY TABLE_NAME ORDER BY LOADED_AT DESC, ICEBERG_SNAPSHOT_ID DESC) = 1`,
   );
-  const iso = (ms: unknown) => (ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString());
+  const iso = (ms: unknown) =>
+    ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString();
   return rows.map(r => ({
     source: r.TABLE_NAME,
     completeUpTo: iso(r.COMPLETE_MS),
@@ -194,7 +230,10 @@ async function observeBatch(probes: Probes, t: MonitorTargets): Promise<BatchWat
   }));
 }
 
-async function observeDags(probes: Probes, t: MonitorTargets): Promise<DagObservation[]> {
+async function observeDags(
+  probes: Probes,
+  t: MonitorTargets,
+): Promise<DagObservation[]> {
   return Promise.all(
     Object.values(t.dagIds).map(async dagId => {
       const [dag, runs] = await Promise.all([
@@ -202,7 +241,13 @@ async function observeDags(probes: Probes, t: MonitorTargets): Promise<DagObserv
         probes.airflow.dagRuns(t.environment, dagId, 5),
       ]);
       const failedTasks =
-        runs[0]?.state === 'failed' ? await probes.airflow.failedTasks(t.environment, dagId, runs[0].runId) : [];
+        runs[0]?.state === 'failed'
+          ? await probes.airflow.failedTasks(
+              t.environment,
+              dagId,
+              runs[0].runId,
+            )
+          : [];
       return { dagId, dag, runs, failedTasks };
     }),
   );
@@ -213,17 +258,35 @@ async function observeDags(probes: Probes, t: MonitorTargets): Promise<DagObserv
  * timeout, and an unanswered one is recorded as such without holding up the
  * others.
  */
-export async function observePipeline(probes: Probes, t: MonitorTargets): Promise<Observations> {
+export async function observePipeline(
+  probes: Probes,
+  t: MonitorTargets,
+): Promise<Observations> {
   const started = Date.now();
   const e = t.environment;
-  const [source, topics, lakeSinkLag, connectors, speed, batch, kubernetes, dags] = await Promise.all([
+  const [
+    source,
+    topics,
+    lakeSinkLag,
+    connectors,
+    speed,
+    batch,
+    kubernetes,
+    dags,
+  ] = await Promise.all([
     observe(probes, e, 'postgres', () => observeSource(probes, t)),
-    observe(probes, e, 'kafka', () => probes.kafka.topicOffsets(e, [...t.cdcTopics, t.deadLetterTopic])),
-    observe(probes, e, 'kafka', () => probes.kafka.consumerGroupLag(e, t.lakeSinkGroup, t.cdcTopics)),
+    observe(probes, e, 'kafka', () =>
+      probes.kafka.topicOffsets(e, [...t.cdcTopics, t.deadLetterTopic]),
+    ),
+    observe(probes, e, 'kafka', () =>
+      probes.kafka.consumerGroupLag(e, t.lakeSinkGroup, t.cdcTopics),
+    ),
     observe(probes, e, 'connect', () => probes.connect.connectors(e)),
     observe(probes, e, 'clickhouse', () => observeSpeed(probes, t)),
     observe(probes, e, 'snowflake', () => observeBatch(probes, t)),
-    observe(probes, e, 'kubernetes', () => probes.kubernetes.namespaceStatus(e, t.namespace)),
+    observe(probes, e, 'kubernetes', () =>
+      probes.kubernetes.namespaceStatus(e, t.namespace),
+    ),
     observe(probes, e, 'airflow', () => observeDags(probes, t)),
   ]);
   return {

@@ -25,7 +25,8 @@ export function scheduleIntervalMinutes(schedule: string): number {
     const match = /^(?:\*|\d+(?:-\d+)?)\/(\d+)$/.exec(field);
     return match ? Number(match[1]) : undefined;
   };
-  const list = (field: string) => (/^\d+(,\d+)+$/.test(field) ? field.split(',').length : undefined);
+  const list = (field: string) =>
+    /^\d+(,\d+)+$/.test(field) ? field.split(',').length : undefined;
   if (minute === '*') return 1;
   if (step(minute)) return step(minute)!;
   if (hour === '*') return list(minute) ? Math.floor(60 / list(minute)!) : 60;

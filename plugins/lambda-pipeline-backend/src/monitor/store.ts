@@ -1,4 +1,7 @@
-import { DatabaseService, resolvePackagePath } from '@backstage/backend-plugin-api';
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
 import {
   ConsistencyRun,
   HealthStatus,
@@ -7,7 +10,10 @@ import {
 import { Knex } from 'knex';
 import { Counters, Positions } from './counters';
 
-const migrationsDir = resolvePackagePath('@internal/backstage-plugin-lambda-pipeline-backend', 'migrations');
+const migrationsDir = resolvePackagePath(
+  '@internal/backstage-plugin-lambda-pipeline-backend',
+  'migrations',
+);
 
 export type StoredSample = {
   at: Date;
@@ -30,7 +36,10 @@ export class MonitorStore {
   static async create(database: DatabaseService): Promise<MonitorStore> {
     const db = await database.getClient();
     if (!database.migrations?.skip) {
-      await db.migrate.latest({ directory: migrationsDir, tableName: 'lambda_pipeline_knex_migrations' });
+      await db.migrate.latest({
+        directory: migrationsDir,
+        tableName: 'lambda_pipeline_knex_migrations',
+      });
     }
     return new MonitorStore(db);
   }
@@ -68,12 +77,17 @@ export class MonitorStore {
   }
 
   async latestSample(entityRef: string): Promise<StoredSample | undefined> {
-    const row = await this.db('lambda_pipeline_samples').where({ entity_ref: entityRef }).orderBy('sampled_at', 'desc').first();
+    const row = await this.db('lambda_pipeline_samples')
+      .where({ entity_ref: entityRef })
+      .orderBy('sampled_at', 'desc')
+      .first();
     return row ? MonitorStore.toSample(row) : undefined;
   }
 
   /** The newest sampled health of every pipeline. */
-  async latestStatuses(): Promise<Map<string, { status: HealthStatus; reason: string; at: Date }>> {
+  async latestStatuses(): Promise<
+    Map<string, { status: HealthStatus; reason: string; at: Date }>
+  > {
     const newest = this.db('lambda_pipeline_samples')
       .select('entity_ref')
       .max({ at: 'sampled_at' })
@@ -82,15 +96,30 @@ export class MonitorStore {
       .as('newest');
     const rows = await this.db('lambda_pipeline_samples as s')
       .join(newest, function join() {
-        this.on('s.entity_ref', '=', 'newest.entity_ref').andOn('s.sampled_at', '=', 'newest.at');
+        this.on('s.entity_ref', '=', 'newest.entity_ref').andOn(
+          's.sampled_at',
+          '=',
+          'newest.at',
+        );
       })
       .select('s.entity_ref', 's.status', 's.reason', 's.sampled_at');
     return new Map(
-      rows.map((r: any) => [r.entity_ref, { status: r.status, reason: r.reason ?? '', at: new Date(Number(r.sampled_at)) }]),
+      rows.map((r: any) => [
+        r.entity_ref,
+        {
+          status: r.status,
+          reason: r.reason ?? '',
+          at: new Date(Number(r.sampled_at)),
+        },
+      ]),
     );
   }
 
-  async addConsistency(entityRef: string, result: ConsistencyResult, run: ConsistencyRun): Promise<void> {
+  async addConsistency(
+    entityRef: string,
+    result: ConsistencyResult,
+    run: ConsistencyRun,
+  ): Promise<void> {
     await this.db('lambda_pipeline_consistency').insert({
       entity_ref: entityRef,
       checked_at: new Date(result.checkedAt).getTime(),
@@ -102,13 +131,21 @@ export class MonitorStore {
     });
   }
 
-  async latestConsistency(entityRef: string): Promise<ConsistencyResult | undefined> {
-    const row = await this.db('lambda_pipeline_consistency').where({ entity_ref: entityRef }).orderBy('checked_at', 'desc').first();
+  async latestConsistency(
+    entityRef: string,
+  ): Promise<ConsistencyResult | undefined> {
+    const row = await this.db('lambda_pipeline_consistency')
+      .where({ entity_ref: entityRef })
+      .orderBy('checked_at', 'desc')
+      .first();
     return row ? JSON.parse(row.result) : undefined;
   }
 
   /** Earlier checks, newest first. */
-  async consistencyHistory(entityRef: string, limit = 100): Promise<ConsistencyRun[]> {
+  async consistencyHistory(
+    entityRef: string,
+    limit = 100,
+  ): Promise<ConsistencyRun[]> {
     const rows = await this.db('lambda_pipeline_consistency')
       .where({ entity_ref: entityRef })
       .orderBy('checked_at', 'desc')
@@ -125,8 +162,12 @@ export class MonitorStore {
 
   /** Deletes what is older than the retention; returns how many rows went. */
   async prune(olderThan: Date): Promise<number> {
-    const a = await this.db('lambda_pipeline_samples').where('sampled_at', '<', olderThan.getTime()).delete();
-    const b = await this.db('lambda_pipeline_consistency').where('checked_at', '<', olderThan.getTime()).delete();
+    const a = await this.db('lambda_pipeline_samples')
+      .where('sampled_at', '<', olderThan.getTime())
+      .delete();
+    const b = await this.db('lambda_pipeline_consistency')
+      .where('checked_at', '<', olderThan.getTime())
+      .delete();
     return Number(a) + Number(b);
   }
 }

@@ -94,7 +94,10 @@ export function monitorTargets(spec: LambdaPipeline): MonitorTargets {
         snowflakeTable: t.snowflakeTable,
         primaryKey: t.primaryKey,
         eventTimeColumn: t.eventTimeColumn,
-        measures: t.measures.map(m => ({ name: m, scale: scaleOf(types.get(m) ?? '') })),
+        measures: t.measures.map(m => ({
+          name: m,
+          scale: scaleOf(types.get(m) ?? ''),
+        })),
       };
     }),
   };

@@ -10,11 +10,38 @@ import { MonitorTargets } from './targets';
 
 export type Sample = { at: Date; counters: Counters };
 
-const STAGES: Array<{ id: StageId; title: string; counter: keyof Counters; backlog?: keyof Counters; upstream?: StageId }> = [
-  { id: 'source', title: 'Source changes (PostgreSQL)', counter: 'sourceChanges' },
-  { id: 'ingest', title: 'Kafka ingest (Debezium)', counter: 'ingestOffsets', upstream: 'source' },
-  { id: 'speed', title: 'Speed-layer writes (ClickHouse)', counter: 'speedOffsets', backlog: 'speedLag', upstream: 'ingest' },
-  { id: 'batch', title: 'Batch loads (Snowflake)', counter: 'batchOffsets', backlog: 'batchLag', upstream: 'ingest' },
+const STAGES: Array<{
+  id: StageId;
+  title: string;
+  counter: keyof Counters;
+  backlog?: keyof Counters;
+  upstream?: StageId;
+}> = [
+  {
+    id: 'source',
+    title: 'Source changes (PostgreSQL)',
+    counter: 'sourceChanges',
+  },
+  {
+    id: 'ingest',
+    title: 'Kafka ingest (Debezium)',
+    counter: 'ingestOffsets',
+    upstream: 'source',
+  },
+  {
+    id: 'speed',
+    title: 'Speed-layer writes (ClickHouse)',
+    counter: 'speedOffsets',
+    backlog: 'speedLag',
+    upstream: 'ingest',
+  },
+  {
+    id: 'batch',
+    title: 'Batch loads (Snowflake)',
+    counter: 'batchOffsets',
+    backlog: 'batchLag',
+    upstream: 'ingest',
+  },
 ];
 
 /** Points over which "keeping up" is judged (the newest ones). */
@@ -30,9 +57,13 @@ function series(samples: Sample[], counter: keyof Counters): ThroughputPoint[] {
   for (let i = 1; i < samples.length; i++) {
     const a = samples[i - 1].counters[counter];
     const b = samples[i].counters[counter];
-    const seconds = (samples[i].at.getTime() - samples[i - 1].at.getTime()) / 1000;
+    const seconds =
+      (samples[i].at.getTime() - samples[i - 1].at.getTime()) / 1000;
     if (a === null || b === null || b < a || seconds <= 0) continue;
-    points.push({ t: samples[i].at.toISOString(), eventsPerSecond: round((b - a) / seconds) });
+    points.push({
+      t: samples[i].at.toISOString(),
+      eventsPerSecond: round((b - a) / seconds),
+    });
   }
   return points;
 }
@@ -41,7 +72,12 @@ function series(samples: Sample[], counter: keyof Counters): ThroughputPoint[] {
 function growth(window: Sample[], counter: keyof Counters): number | null {
   const first = window[0]?.counters[counter];
   const last = window[window.length - 1]?.counters[counter];
-  return first === null || first === undefined || last === null || last === undefined ? null : last - first;
+  return first === null ||
+    first === undefined ||
+    last === null ||
+    last === undefined
+    ? null
+    : last - first;
 }
 
 /**
@@ -58,40 +94,64 @@ export function computeThroughput(
 ): PipelineThroughputResponse {
   const stages: StageThroughput[] = STAGES.map(stage => {
     const points = series(samples, stage.counter);
-    const current = points.length > 0 ? points[points.length - 1].eventsPerSecond : null;
+    const current =
+      points.length > 0 ? points[points.length - 1].eventsPerSecond : null;
     const latest = samples[samples.length - 1]?.counters;
     return {
       id: stage.id,
       title: stage.title,
       current,
-      ofTarget: current === null ? null : round((current / t.targetEventsPerSecond) * 100) / 100,
-      backlog: stage.backlog && latest ? (latest[stage.backlog] as number | null) : null,
+      ofTarget:
+        current === null
+          ? null
+          : round((current / t.targetEventsPerSecond) * 100) / 100,
+      backlog:
+        stage.backlog && latest
+          ? (latest[stage.backlog] as number | null)
+          : null,
       series: points,
     };
   });
   const byId = new Map(stages.map(s => [s.id, s]));
   const window = samples.slice(-(JUDGE_POINTS + 1));
   const spanSeconds =
-    window.length > 1 ? (window[window.length - 1].at.getTime() - window[0].at.getTime()) / 1000 : 0;
-  const batchSpanSeconds = samples.length > 1 ? (samples[samples.length - 1].at.getTime() - samples[0].at.getTime()) / 1000 : 0;
+    window.length > 1
+      ? (window[window.length - 1].at.getTime() - window[0].at.getTime()) / 1000
+      : 0;
+  const batchSpanSeconds =
+    samples.length > 1
+      ? (samples[samples.length - 1].at.getTime() - samples[0].at.getTime()) /
+        1000
+      : 0;
   const batchIntervalSeconds = scheduleIntervalMinutes(t.batchSchedule) * 60;
 
   let bottleneck: PipelineThroughputResponse['bottleneck'] = null;
   for (const stage of STAGES.filter(s => s.upstream)) {
     const upstream = STAGES.find(s => s.id === stage.upstream)!;
-    if (stage.id === 'batch' && batchSpanSeconds < 2 * batchIntervalSeconds) continue;
+    if (stage.id === 'batch' && batchSpanSeconds < 2 * batchIntervalSeconds)
+      continue;
     const span = stage.id === 'batch' ? samples : window;
     const input = growth(span, upstream.counter);
     const output = growth(span, stage.counter);
     if (input === null || output === null || input <= 0) continue;
-    const backlogGrowth = stage.backlog ? growth(span, stage.backlog) : input - output;
+    const backlogGrowth = stage.backlog
+      ? growth(span, stage.backlog)
+      : input - output;
     if (backlogGrowth !== null && backlogGrowth > FALLING_BEHIND * input) {
       const seconds = stage.id === 'batch' ? batchSpanSeconds : spanSeconds;
       bottleneck = {
         stage: stage.id,
         reason:
-          `${stage.title} handled ${round(output / seconds)} events/s while ${upstream.title.toLowerCase()} brought ${round(input / seconds)}/s ` +
-          `over the last ${Math.round(seconds)} s; its backlog grew by ${backlogGrowth.toLocaleString('en-US')} events`,
+          `${stage.title} handled ${round(
+            output / seconds,
+          )} events/s while ${upstream.title.toLowerCase()} brought ${round(
+            input / seconds,
+          )}/s ` +
+          `over the last ${Math.round(
+            seconds,
+          )} s; its backlog grew by ${backlogGrowth.toLocaleString(
+            'en-US',
+          )} events`,
       };
       break;
     }
@@ -104,11 +164,21 @@ export function computeThroughput(
   } else if (bottleneck) {
     summary = `${byId.get(bottleneck.stage)!.title} is the bottleneck`;
   } else {
-    const share = source === null ? null : Math.round((source / t.targetEventsPerSecond) * 100);
-    summary =
-      `every stage keeps up with its input` +
-      (source === null ? '' : `; the source brings ${source} events/s, ${share}% of the ${t.targetEventsPerSecond.toLocaleString('en-US')} events/s target`) +
-      (batchSpanSeconds < 2 * batchIntervalSeconds ? ' (the batch layer is judged once two of its loads are in the samples)' : '');
+    const share =
+      source === null
+        ? null
+        : Math.round((source / t.targetEventsPerSecond) * 100);
+    const rate =
+      source === null
+        ? ''
+        : `; the source brings ${source} events/s, ${share}% of the ${t.targetEventsPerSecond.toLocaleString(
+            'en-US',
+          )} events/s target`;
+    const batchNote =
+      batchSpanSeconds < 2 * batchIntervalSeconds
+        ? ' (the batch layer is judged once two of its loads are in the samples)'
+        : '';
+    summary = `every stage keeps up with its input${rate}${batchNote}`;
   }
   return {
     entityRef,

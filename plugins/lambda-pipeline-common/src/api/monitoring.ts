@@ -17,7 +17,15 @@ export interface ComponentHealth {
   id: string;
   title: string;
   /** The system the evidence comes from. */
-  system: 'postgres' | 'kafka' | 'connect' | 'clickhouse' | 'snowflake' | 'kubernetes' | 'airflow' | 'monitor';
+  system:
+    | 'postgres'
+    | 'kafka'
+    | 'connect'
+    | 'clickhouse'
+    | 'snowflake'
+    | 'kubernetes'
+    | 'airflow'
+    | 'monitor';
   status: HealthStatus;
   /** One sentence: why this status (and what to do when it is not ok). */
   reason: string;

@@ -17,7 +17,11 @@ export interface PipelineSummary {
   /** The value of the spec annotation (relative path or URL). */
   specLocation: string;
   /** The newest sampled health (null until the sampler has seen it). */
-  health: { status: 'ok' | 'degraded' | 'down'; reason: string; checkedAt: string } | null;
+  health: {
+    status: 'ok' | 'degraded' | 'down';
+    reason: string;
+    checkedAt: string;
+  } | null;
 }
 
 /** `GET /api/lambda-pipeline/pipelines/:namespace/:name/spec` */

@@ -155,7 +155,11 @@ export interface PipelinePlan {
   }>;
   versions: Record<string, PinnedVersion>;
   /** The columns every speed and batch table carries besides the source's (see layerColumns.ts). */
-  layerColumns: { speed: LayerColumn[]; batch: LayerColumn[]; speedIngestedAtIndex: string };
+  layerColumns: {
+    speed: LayerColumn[];
+    batch: LayerColumn[];
+    speedIngestedAtIndex: string;
+  };
   /** Airflow: how quickly a push to the DAG repo is live (git-sync period + DAG-folder refresh). */
   airflow: {
     gitSyncPeriodSeconds: number;

@@ -23,7 +23,10 @@ describe('AirflowRestProbe (real Airflow 3.2 API server)', () => {
 
   beforeAll(() => {
     env = stackUp(['airflow-api']);
-    probe = new AirflowRestProbe(PipelineEnvironments.of([stackEnvironment(env)]), { timeoutMs: 20_000 });
+    probe = new AirflowRestProbe(
+      PipelineEnvironments.of([stackEnvironment(env)]),
+      { timeoutMs: 20_000 },
+    );
     fs.writeFileSync(
       path.join(env.LP_AIRFLOW_API_HOME, 'dags', `${dagId}.py`),
       [
@@ -56,11 +59,18 @@ describe('AirflowRestProbe (real Airflow 3.2 API server)', () => {
   });
 
   afterAll(() => {
-    fs.rmSync(path.join(env.LP_AIRFLOW_API_HOME, 'dags', `${dagId}.py`), { force: true });
+    fs.rmSync(path.join(env.LP_AIRFLOW_API_HOME, 'dags', `${dagId}.py`), {
+      force: true,
+    });
   });
 
   it('reads the DAG, its newest runs and the failed task of a failed run', async () => {
-    expect(await probe.dag('dev', dagId)).toEqual({ dagId, isPaused: false, hasImportErrors: false, isStale: false });
+    expect(await probe.dag('dev', dagId)).toEqual({
+      dagId,
+      isPaused: false,
+      hasImportErrors: false,
+      isStale: false,
+    });
     const runs = await probe.dagRuns('dev', dagId);
     expect(runs).toHaveLength(1);
     expect(runs[0].state).toBe('failed');
@@ -74,10 +84,21 @@ describe('AirflowRestProbe (real Airflow 3.2 API server)', () => {
     expect(await probe.dag('dev', 'no_such_dag')).toBeUndefined();
     expect(await probe.dagRuns('dev', 'no_such_dag')).toEqual([]);
     const wrong = new AirflowRestProbe(
-      PipelineEnvironments.of([{ name: 'dev', airflow: { url: env.LP_AIRFLOW_API_URL, username: 'lp-viewer', password: 'wrong' } }]),
+      PipelineEnvironments.of([
+        {
+          name: 'dev',
+          airflow: {
+            url: env.LP_AIRFLOW_API_URL,
+            username: 'lp-viewer',
+            password: 'wrong',
+          },
+        },
+      ]),
       { timeoutMs: 20_000 },
     );
     const error: ProbeError = await wrong.dagRuns('dev', dagId).catch(e => e);
-    expect(error.message).toMatch(/^Airflow \(dev\) at http:\/\/127\.0\.0\.1:\d+ refused the credentials of lp-viewer \(HTTP 401\)$/);
+    expect(error.message).toMatch(
+      /^Airflow \(dev\) at http:\/\/127\.0\.0\.1:\d+ refused the credentials of lp-viewer \(HTTP 401\)$/,
+    );
   });
 });
