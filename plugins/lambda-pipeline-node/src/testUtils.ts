@@ -67,7 +67,10 @@ export function stackEnvironment(
           clickhouse: {
             url: env.LP_CLICKHOUSE_URL,
             username: env.LP_CLICKHOUSE_USER,
-            password: env.LP_CLICKHOUSE_PASSWORD,
+            // Backstage config has no empty strings: no password is no key.
+            ...(env.LP_CLICKHOUSE_PASSWORD
+              ? { password: env.LP_CLICKHOUSE_PASSWORD }
+              : {}),
           },
         }
       : {}),
