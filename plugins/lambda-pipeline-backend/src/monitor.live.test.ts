@@ -22,6 +22,7 @@ import os from 'os';
 import path from 'path';
 import request from 'supertest';
 import { LivePipeline, OrderRow } from './__testUtils__/livePipeline';
+import { openApiProblems } from './__testUtils__/openapi';
 import { lambdaPipelinePlugin } from './plugin';
 
 jest.setTimeout(20 * 60_000);
@@ -171,6 +172,7 @@ describe('lambda-pipeline backend on the real stack', () => {
       `/pipelines/default/${main.spec.metadata.name}/health`,
     ).expect(200);
     const health: PipelineHealthResponse = res.body;
+    expect(openApiProblems('PipelineHealth', health)).toEqual([]);
     expect(health.environment).toBe('dev');
     expect(component(health, 'source')).toMatchObject({
       status: 'ok',
@@ -266,6 +268,8 @@ describe('lambda-pipeline backend on the real stack', () => {
     );
     // The pipelines list shows the sampled health.
     const list = (await get('/pipelines').expect(200)).body.items;
+    for (const item of list)
+      expect(openApiProblems('PipelineSummary', item)).toEqual([]);
     expect(
       list.find((p: any) => p.name === main.spec.metadata.name).health,
     ).toMatchObject({ status: 'down' });
@@ -297,6 +301,7 @@ describe('lambda-pipeline backend on the real stack', () => {
         `/pipelines/default/${main.spec.metadata.name}/throughput?windowMinutes=10`,
       ).expect(200)
     ).body;
+    expect(openApiProblems('PipelineThroughput', body)).toEqual([]);
     const ingest = body.stages.find(s => s.id === 'ingest')!;
     expect(produced).toBe(rate * seconds);
     expect(ingest.current).not.toBeNull();
@@ -375,6 +380,7 @@ describe('lambda-pipeline backend on the real stack', () => {
         `/pipelines/default/${main.spec.metadata.name}/consistency?refresh=true`,
       ).expect(200)
     ).body;
+    expect(openApiProblems('PipelineConsistency', diverged)).toEqual([]);
     expect(diverged.status).toBe('diverged');
     const bad = diverged.windows.filter(w => w.status === 'diverged');
     expect(bad.map(w => w.windowStart)).toEqual([new Date(base).toISOString()]);
