@@ -29,7 +29,9 @@ Commands:
   down [c...]      stop components this checkout started (all when none named)
   status           state of every component
   logs <c> [-n N]  last N lines (default 80) of a component's log
-  env [--app-config|--json]  connection settings as shell exports, an app-config fragment, or JSON
+  env [--app-config [--environment NAME]|--json]
+                   connection settings as shell exports, an app-config fragment
+                   (lambdaPipelines.environments.NAME, default dev), or JSON
 
 Components: ${components.map(c => c.name).join(', ')}
 State (data, logs, pids): ${STATE_DIR}
@@ -205,7 +207,7 @@ function stackEnv() {
   );
 }
 
-function env(appConfig, json) {
+function env(appConfig, json, environment = 'dev') {
   const selected = components;
   if (json) {
     process.stdout.write(`${JSON.stringify(stackEnv(), null, 2)}\n`);
@@ -217,7 +219,7 @@ function env(appConfig, json) {
       Object.assign(fragment, component.appConfig?.(ctxOf(component)) ?? {});
     process.stdout.write(
       `${JSON.stringify(
-        { lambdaPipeline: { environments: { local: fragment } } },
+        { lambdaPipelines: { environments: { [environment]: fragment } } },
         null,
         2,
       )}\n`,
@@ -267,9 +269,17 @@ async function main() {
       process.stdout.write(`${tail(ctxOf(component).logFile, n)}\n`);
       break;
     }
-    case 'env':
-      env(args.includes('--app-config'), args.includes('--json'));
+    case 'env': {
+      const named = args.indexOf('--environment');
+      const environment = named >= 0 ? args[named + 1] : 'dev';
+      if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(environment ?? '')) {
+        throw new Error(
+          `--environment needs an environment name such as dev (lowercase letters, digits and '-'); got '${environment}'`,
+        );
+      }
+      env(args.includes('--app-config'), args.includes('--json'), environment);
       break;
+    }
     case undefined:
     case '-h':
     case '--help':

@@ -170,4 +170,8 @@ export default {
   env(ctx) {
     return { LP_CONNECT_URL: restUrl(ctx) };
   },
+
+  appConfig(ctx) {
+    return { connect: { url: `http://${ctx.host}:${ctx.port('connect')}` } };
+  },
 };

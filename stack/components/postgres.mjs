@@ -178,6 +178,7 @@ host    replication  all  127.0.0.1/32    trust
         host: ctx.host,
         port: ctx.port('postgres'),
         database: 'shop',
+        user: 'postgres',
       },
     };
   },

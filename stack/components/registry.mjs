@@ -88,8 +88,4 @@ export default {
   env(ctx) {
     return { LP_REGISTRY: `${ctx.host}:${ctx.port('registry')}` };
   },
-
-  appConfig(ctx) {
-    return { registry: `${ctx.host}:${ctx.port('registry')}` };
-  },
 };

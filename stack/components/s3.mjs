@@ -73,15 +73,4 @@ export default {
       LP_S3_KMS_KEY_ID: KMS_ALIAS,
     };
   },
-
-  appConfig(ctx) {
-    return {
-      s3: {
-        endpoint: endpoint(ctx),
-        region: REGION,
-        bucket: BUCKET,
-        forcePathStyle: true,
-      },
-    };
-  },
 };

@@ -179,6 +179,8 @@ export default {
         accessUrl: accessUrl(ctx),
         account: ACCOUNT,
         username: USER,
+        // The emulator's local development password (not a secret).
+        password: PASSWORD,
         database: DATABASE,
         schema: SCHEMA,
         warehouse: WAREHOUSE,
