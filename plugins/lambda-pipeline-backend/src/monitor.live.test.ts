@@ -342,6 +342,8 @@ describe('lambda-pipeline backend on the real stack', () => {
     const rows = [
       ...Array.from({ length: 10 }, (_, i) => row(i, 0, `${i}.25`)),
       ...Array.from({ length: 10 }, (_, i) => row(100 + i, 1, '2.50')),
+      // A key whose latest version is a delete, in both layers.
+      { ...row(200, 1, '9.99'), deleted: true },
     ];
     await main.writeSpeed(rows);
     const watermark = new Date(base + 3 * hour).toISOString();
@@ -368,6 +370,13 @@ describe('lambda-pipeline backend on the real stack', () => {
       deleted: 0,
       sums: { amount: '47.5', quantity: '9' },
     });
+    expect(judged[1].speed).toMatchObject({
+      rows: 10,
+      distinctKeys: 10,
+      deleted: 1,
+      sums: { amount: '25' },
+    });
+    expect(judged[1].batch).toEqual(judged[1].speed);
     expect(consistent.batchWatermark).toBe(new Date(watermark).toISOString());
 
     // One row disappears from the batch layer in the first window.
