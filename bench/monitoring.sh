@@ -18,4 +18,4 @@ export LP_BENCH_OUT="$ROOT/bench/results/monitoring.json"
 cd plugins/lambda-pipeline-backend
 echo "bench: monitoring (health at 1M/50M rows, consistency at 10M rows, 100-partition lag), ${LP_BENCH_CALLS} calls per figure" >&2
 CI=true NODE_OPTIONS=--experimental-vm-modules yarn backstage-cli package test \
-  --testMatch '**/*.bench.ts' --testTimeout 7200000 src/monitor.bench.ts
+  --testMatch '**/*.bench.ts' --testTimeout 7200000 bench/monitor.bench.ts

@@ -214,7 +214,9 @@ function layer(
   freshness?: LayerHealth['freshness'],
 ): LayerHealth {
   const present = components.filter((c): c is Component => Boolean(c));
-  const status = worst(present.map(c => c.status));
+  // A layer nothing watches is not known to be ok.
+  const status =
+    present.length === 0 ? 'degraded' : worst(present.map(c => c.status));
   const first = present.find(c => c.status === status && status !== 'ok');
   return {
     id,
@@ -855,13 +857,18 @@ export function assessHealth(
   const layers = [ingest, speed, batch, serving];
   const status = worst(layers.map(l => l.status));
   const culprit = layers.find(l => l.status === status && status !== 'ok');
+  const nothing = layers.every(l => l.components.length === 0);
+  let reason = culprit
+    ? `${culprit.title}: ${culprit.reason}`
+    : 'every layer is ok';
+  if (nothing) {
+    reason = `nothing is monitored: environment '${t.environment}' has no systems configured; add lambdaPipelines.environments.${t.environment} to app-config`;
+  }
   return {
     entityRef,
     environment: t.environment,
     status,
-    reason: culprit
-      ? `${culprit.title}: ${culprit.reason}`
-      : 'every layer is ok',
+    reason,
     checkedAt: now.toISOString(),
     durationMs: o.durationMs,
     layers,

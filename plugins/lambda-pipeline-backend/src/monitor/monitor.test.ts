@@ -279,6 +279,26 @@ describe('assessHealth', () => {
   });
 });
 
+it('is degraded, saying what to configure, when nothing of the environment is configured', () => {
+  const none = { state: 'not-configured' } as const;
+  const h = assessHealth('x', targets, {
+    ...observations(),
+    source: none,
+    topics: none,
+    lakeSinkLag: none,
+    connectors: none,
+    speed: none,
+    batch: none,
+    kubernetes: none,
+    dags: none,
+  });
+  expect(h.status).toBe('degraded');
+  expect(h.reason).toBe(
+    "nothing is monitored: environment 'dev' has no systems configured; add lambdaPipelines.environments.dev to app-config",
+  );
+  expect(h.notMonitored).toHaveLength(7);
+});
+
 describe('computeThroughput', () => {
   const counters = (n: Partial<Counters>): Counters => ({
     sourceChanges: null,

@@ -12,8 +12,8 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import request from 'supertest';
-import { LivePipeline } from './__testUtils__/livePipeline';
-import { lambdaPipelinePlugin } from './plugin';
+import { LivePipeline } from '../src/__testUtils__/livePipeline';
+import { lambdaPipelinePlugin } from '../src/plugin';
 
 /**
  * Benchmarks of the monitoring backend on the local stack, run on demand
