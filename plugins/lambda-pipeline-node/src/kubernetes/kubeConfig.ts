@@ -55,3 +55,53 @@ export async function loadKubeConfig(
   }
   return kubeConfig;
 }
+
+/**
+ * A cluster as the product's settings describe it (the deploy target and each
+ * monitored environment): a kubeconfig file and context, or an API server
+ * URL with a bearer token.
+ */
+export type ClusterCredentials = {
+  name: string;
+  kubeconfigPath?: string;
+  context?: string;
+  url?: string;
+  serviceAccountToken?: string;
+  caFile?: string;
+  skipTLSVerify?: boolean;
+};
+
+/** The KubeConfig of a cluster's settings. */
+export async function kubeConfigForCluster(
+  cluster: ClusterCredentials,
+): Promise<KubeConfig> {
+  if (cluster.kubeconfigPath) {
+    return loadKubeConfig({
+      kubeconfigPath: cluster.kubeconfigPath,
+      context: cluster.context,
+    });
+  }
+  if (!cluster.url) {
+    throw new Error(
+      `Cluster '${cluster.name}' has neither a kubeconfig path nor an API server URL`,
+    );
+  }
+  const k8s = await loadKubernetesClient();
+  const kubeConfig = new k8s.KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [
+      {
+        name: cluster.name,
+        server: cluster.url,
+        caFile: cluster.caFile,
+        skipTLSVerify: cluster.skipTLSVerify ?? false,
+      },
+    ],
+    users: [{ name: 'backstage', token: cluster.serviceAccountToken }],
+    contexts: [
+      { name: cluster.name, cluster: cluster.name, user: 'backstage' },
+    ],
+    currentContext: cluster.name,
+  });
+  return kubeConfig;
+}

@@ -9,7 +9,7 @@ import {
   KubeObject,
   KubernetesObjectClient,
 } from '../kubernetes/objects';
-import { loadKubeConfig, loadKubernetesClient } from '../kubernetes/kubeConfig';
+import { kubeConfigForCluster } from '../kubernetes/kubeConfig';
 import { ClientCache, PipelineEnvironments, withTimeout } from './common';
 
 /** A custom resource or workload of the pipeline, as its controller reports it. */
@@ -83,33 +83,13 @@ export class KubernetesApiProbe implements KubernetesProbe {
     private readonly environments: PipelineEnvironments,
     private readonly options: { timeoutMs: number },
   ) {
-    this.clients = new ClientCache(async environment => {
-      const s = this.environments.settings(environment, 'kubernetes');
-      if (s.kubeconfigPath) {
-        return createKubernetesObjectClient(
-          await loadKubeConfig({
-            kubeconfigPath: s.kubeconfigPath,
-            context: s.context,
-          }),
-        );
-      }
-      const k8s = await loadKubernetesClient();
-      const kc = new k8s.KubeConfig();
-      kc.loadFromOptions({
-        clusters: [
-          {
-            name: s.name,
-            server: s.url!,
-            caFile: s.caFile,
-            skipTLSVerify: s.skipTLSVerify ?? false,
-          },
-        ],
-        users: [{ name: 'backstage', token: s.serviceAccountToken }],
-        contexts: [{ name: s.name, cluster: s.name, user: 'backstage' }],
-        currentContext: s.name,
-      });
-      return createKubernetesObjectClient(kc);
-    });
+    this.clients = new ClientCache(async environment =>
+      createKubernetesObjectClient(
+        await kubeConfigForCluster(
+          this.environments.settings(environment, 'kubernetes'),
+        ),
+      ),
+    );
   }
 
   async namespaceStatus(

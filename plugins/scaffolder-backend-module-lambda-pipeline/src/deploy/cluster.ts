@@ -1,8 +1,7 @@
 import {
   createKubernetesObjectClient,
+  kubeConfigForCluster,
   KubernetesObjectClient,
-  loadKubeConfig,
-  loadKubernetesClient,
 } from '@internal/backstage-plugin-lambda-pipeline-node';
 import { KubernetesClusterConfig } from '../config';
 
@@ -21,31 +20,7 @@ export type ClusterConnection = {
 export async function connectToCluster(
   cluster: KubernetesClusterConfig,
 ): Promise<ClusterConnection> {
-  let kubeConfig: Awaited<ReturnType<typeof loadKubeConfig>>;
-  if (cluster.kubeconfigPath) {
-    kubeConfig = await loadKubeConfig({
-      kubeconfigPath: cluster.kubeconfigPath,
-      context: cluster.context,
-    });
-  } else {
-    const k8s = await loadKubernetesClient();
-    kubeConfig = new k8s.KubeConfig();
-    kubeConfig.loadFromOptions({
-      clusters: [
-        {
-          name: cluster.name,
-          server: cluster.url!,
-          caFile: cluster.caFile,
-          skipTLSVerify: cluster.skipTLSVerify ?? false,
-        },
-      ],
-      users: [{ name: 'backstage', token: cluster.serviceAccountToken }],
-      contexts: [
-        { name: cluster.name, cluster: cluster.name, user: 'backstage' },
-      ],
-      currentContext: cluster.name,
-    });
-  }
+  const kubeConfig = await kubeConfigForCluster(cluster);
   return {
     name: cluster.name,
     server: kubeConfig.getCurrentCluster()?.server ?? cluster.url ?? '',

@@ -16,6 +16,7 @@ import { kustomizeBuild } from '../__testUtils__/kustomize';
 import { findUnrenderedSyntax } from '../__testUtils__/unrendered';
 import { memoryFromRendered } from './renderedMemory';
 import { FORM } from './formVariants';
+import { median, time } from '../__testUtils__/timing';
 
 /**
  * Benchmark: time to plan, render and validate one pipeline.
@@ -34,18 +35,6 @@ jest.setTimeout(30 * 60_000);
 
 const ROUNDS = Number(process.env.LP_BENCH_ROUNDS ?? 5);
 const OUT = process.env.LP_BENCH_OUT;
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
-
-async function time<T>(fn: () => Promise<T> | T): Promise<[number, T]> {
-  const start = process.hrtime.bigint();
-  const value = await fn();
-  return [Number(process.hrtime.bigint() - start) / 1e6, value];
-}
 
 /** Writes the rendered files to a fresh directory and returns it. */
 function materialize(result: RenderResult): string {
