@@ -8,6 +8,7 @@ import {
 } from '@internal/backstage-plugin-lambda-pipeline-common';
 import {
   ConnectorStatus,
+  PodStatus,
   ResourceStatus,
 } from '@internal/backstage-plugin-lambda-pipeline-node';
 import { Observations, Observed } from './observe';
@@ -60,6 +61,74 @@ function unanswered(
     status,
     `${title} ${prefix}: ${error.message}`,
     { error: error.reason },
+  );
+}
+
+/**
+ * Kafka Connect's REST API has no restart counts; Strimzi's KafkaConnector
+ * status does (`autoRestart.count`): add them to the connector's evidence,
+ * and degrade a connector that keeps being restarted.
+ */
+function withAutoRestarts(
+  c: Component | undefined,
+  name: string,
+  resources: ResourceStatus[] | undefined,
+): void {
+  const restarts = resources?.find(
+    r => r.kind === 'KafkaConnector' && r.name === name,
+  )?.autoRestarts;
+  if (!c || restarts === undefined) return;
+  c.evidence.autoRestarts = restarts;
+  if (restarts > 0 && c.status === 'ok') {
+    c.status = 'degraded';
+    c.reason = `connector ${name} runs, but Strimzi restarted it ${restarts} time(s) after failures: look at its task traces`;
+  }
+}
+
+/** Pods of a layer (by name prefix): not ready, crash-looping or restarting ones degrade it. */
+function podsHealth(
+  id: string,
+  title: string,
+  pods: PodStatus[] | undefined,
+  belongs: (pod: PodStatus) => boolean,
+): Component | undefined {
+  const mine = pods?.filter(belongs) ?? [];
+  if (mine.length === 0) return undefined;
+  const troubled = mine.filter(
+    p => (!p.ready && p.phase !== 'Succeeded') || p.reason,
+  );
+  const restarts = mine.reduce((n, p) => n + p.restarts, 0);
+  const evidence = {
+    pods: mine.length,
+    notReady: mine.filter(p => !p.ready).length,
+    restarts,
+  };
+  if (troubled.length > 0) {
+    return component(
+      id,
+      title,
+      'kubernetes',
+      'degraded',
+      troubled
+        .map(
+          p =>
+            `${p.name} ${p.ready ? 'ready' : `not ready (${p.phase})`}${
+              p.reason ? `, ${p.reason}` : ''
+            }${p.restarts ? `, ${p.restarts} restart(s)` : ''}`,
+        )
+        .join('; '),
+      evidence,
+    );
+  }
+  return component(
+    id,
+    title,
+    'kubernetes',
+    'ok',
+    `${mine.length} pod(s) ready${
+      restarts ? `, ${restarts} restart(s) in their lifetime` : ''
+    }`,
+    evidence,
   );
 }
 
@@ -456,11 +525,19 @@ export function assessHealth(
     resources,
   );
 
+  withAutoRestarts(cdc, t.cdcConnector, resources);
+  const pods =
+    o.kubernetes.state === 'ok' ? o.kubernetes.value.pods : undefined;
   const ingest = layer('ingest', 'CDC / ingest', [
     source,
     cdc,
     kafkaCluster,
     connectCluster,
+    podsHealth('ingest-pods', 'Kafka, Connect and PostgreSQL pods', pods, p =>
+      [t.kafkaCluster, t.kafkaConnect, 'postgres'].some(prefix =>
+        p.name.startsWith(`${prefix}-`),
+      ),
+    ),
     topics,
     deadLetter,
     k8sUnanswered,
@@ -563,7 +640,15 @@ export function assessHealth(
   const speed = layer(
     'speed',
     'Speed layer',
-    [speedJob, speedStore],
+    [
+      speedJob,
+      podsHealth('speed-pods', 'Speed job and ClickHouse pods', pods, p =>
+        [t.speedApplication, 'clickhouse'].some(prefix =>
+          p.name.startsWith(`${prefix}-`),
+        ),
+      ),
+      speedStore,
+    ],
     speedFreshness,
   );
 
@@ -576,6 +661,7 @@ export function assessHealth(
         t.lakeSinkConnector,
         o.connectors,
       );
+  withAutoRestarts(lakeSink, t.lakeSinkConnector, resources);
   let lakeLag: Component | undefined;
   if (o.lakeSinkLag.state === 'ok') {
     const lag = o.lakeSinkLag.value.totalLag;

@@ -173,6 +173,49 @@ describe('assessHealth', () => {
     );
   });
 
+  it('adds Strimzi restart counts to the connectors, and judges the pipeline pods', () => {
+    const o = observations();
+    const k8s = (o.kubernetes as any).value;
+    k8s.resources.push({
+      kind: 'KafkaConnector',
+      name: targets.cdcConnector,
+      readiness: { state: 'ready', message: 'Ready' },
+      conditions: [],
+      autoRestarts: 3,
+    });
+    k8s.pods = [
+      {
+        name: `${targets.kafkaCluster}-combined-0`,
+        phase: 'Running',
+        ready: true,
+        restarts: 0,
+      },
+      { name: 'postgres-0', phase: 'Running', ready: true, restarts: 1 },
+      {
+        name: `${targets.speedApplication}-driver`,
+        phase: 'Running',
+        ready: false,
+        restarts: 4,
+        reason: 'CrashLoopBackOff',
+      },
+    ];
+    const h = assessHealth('x', targets, o);
+    expect(find(h, 'cdc-connector')).toMatchObject({
+      status: 'degraded',
+      reason: `connector ${targets.cdcConnector} runs, but Strimzi restarted it 3 time(s) after failures: look at its task traces`,
+      evidence: { autoRestarts: 3 },
+    });
+    expect(find(h, 'ingest-pods')).toMatchObject({
+      status: 'ok',
+      reason: '2 pod(s) ready, 1 restart(s) in their lifetime',
+    });
+    expect(find(h, 'speed-pods')).toMatchObject({
+      status: 'degraded',
+      reason: `${targets.speedApplication}-driver not ready (Running), CrashLoopBackOff, 4 restart(s)`,
+      evidence: { pods: 1, notReady: 1, restarts: 4 },
+    });
+  });
+
   it('reports failed and late DAG runs, and paused DAGs', () => {
     const o = observations();
     const dags = (o.dags as any).value;
