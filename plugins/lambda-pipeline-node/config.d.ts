@@ -24,6 +24,8 @@ export interface Config {
           brokers: string[];
           clientId?: string;
           ssl?: boolean;
+          /** PEM file of the CA that signed the brokers' certificates (turns ssl on). */
+          caFile?: string;
           sasl?: {
             /** plain, scram-sha-256 or scram-sha-512 */
             mechanism: string;

@@ -134,7 +134,28 @@ export class PipelineMonitor {
     };
   }
 
+  private readonly inFlight = new Map<
+    string,
+    Promise<PipelineHealthResponse>
+  >();
+
+  /**
+   * Live health. Callers asking for the same pipeline while a check runs share
+   * it, so a page of tabs refreshing together asks each system once.
+   */
   async health(p: MonitoredPipeline): Promise<PipelineHealthResponse> {
+    const running = this.inFlight.get(p.entityRef);
+    if (running) return running;
+    const check = this.checkHealth(p).finally(() =>
+      this.inFlight.delete(p.entityRef),
+    );
+    this.inFlight.set(p.entityRef, check);
+    return check;
+  }
+
+  private async checkHealth(
+    p: MonitoredPipeline,
+  ): Promise<PipelineHealthResponse> {
     const [observations, previous, consistency] = await Promise.all([
       observePipeline(this.deps.probes, p.targets),
       this.deps.store.latestSample(p.entityRef),

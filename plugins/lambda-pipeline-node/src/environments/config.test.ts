@@ -39,6 +39,17 @@ describe('readPipelineEnvironments', () => {
     });
   });
 
+  it('turns TLS on for Kafka with a CA file, resolved from the working directory', () => {
+    expect(
+      read({
+        dev: { kafka: { brokers: ['k:9093'], caFile: 'certs/ca.pem' } },
+      }).get('dev')?.kafka,
+    ).toMatchObject({
+      ssl: true,
+      caFile: path.resolve(process.cwd(), 'certs/ca.pem'),
+    });
+  });
+
   it('names the key and what to write for every mistake', () => {
     expect(() => read({ dev: { kafka: { brokers: ['kafka'] } } })).toThrow(
       "lambdaPipelines.environments.dev.kafka.brokers must list host:port addresses such as 127.0.0.1:9092; got 'kafka'.",

@@ -24,6 +24,8 @@ export interface PipelineEnvironmentConfig {
     brokers: string[];
     clientId: string;
     ssl: boolean;
+    /** PEM file of the CA that signed the brokers' certificates (implies ssl). */
+    caFile?: string;
     sasl?: {
       mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
       username: string;
@@ -134,7 +136,15 @@ function readEnvironment(name: string, c: Config): PipelineEnvironmentConfig {
       brokers,
       clientId:
         kafka.getOptionalString('clientId') ?? 'backstage-lambda-pipelines',
-      ssl: kafka.getOptionalBoolean('ssl') ?? false,
+      ssl: (kafka.getOptionalBoolean('ssl') ?? false) || kafka.has('caFile'),
+      ...(kafka.has('caFile')
+        ? {
+            caFile: path.resolve(
+              process.cwd(),
+              expandHome(kafka.getString('caFile')),
+            ),
+          }
+        : {}),
       ...(sasl
         ? {
             sasl: {

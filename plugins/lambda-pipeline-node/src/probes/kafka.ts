@@ -1,4 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import fs from 'node:fs';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import {
   ClientCache,
@@ -50,6 +51,20 @@ export interface KafkaProbe {
   ): Promise<ConsumerGroupLag>;
 }
 
+function readCa(file: string, environment: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ProbeError(
+      'kafka',
+      'not-configured',
+      `Kafka (${environment}): cannot read the CA file ${file} (lambdaPipelines.environments.${environment}.kafka.caFile): ${
+        (error as Error).message
+      }`,
+    );
+  }
+}
+
 /** kafkajs errors through the Backstage logger, at debug level (probes report failures themselves). */
 const kafkaLogCreator =
   (logger?: LoggerService) =>
@@ -74,7 +89,9 @@ export class KafkaAdminProbe implements KafkaProbe {
       const kafka = new Kafka({
         clientId: settings.clientId,
         brokers: settings.brokers,
-        ssl: settings.ssl,
+        ssl: settings.caFile
+          ? { ca: [readCa(settings.caFile, environment)] }
+          : settings.ssl,
         ...(settings.sasl ? { sasl: settings.sasl as any } : {}),
         connectionTimeout: Math.min(3000, options.timeoutMs),
         requestTimeout: options.timeoutMs,
