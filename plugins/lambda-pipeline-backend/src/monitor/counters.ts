@@ -8,8 +8,8 @@ export type Positions = {
 };
 
 /**
- * Monotonic counters of one sample; throughput is their growth between
- * samples. Every stage is counted in Kafka offsets except the source
+ * Monotonic counters of one sample (throughput is their growth between
+ * samples), with the lags and freshness of the moment. Every stage is counted in Kafka offsets except the source
  * (PostgreSQL's own count of changed rows), so one event is one unit
  * everywhere.
  */
@@ -26,7 +26,16 @@ export type Counters = {
   speedLag: number | null;
   batchLag: number | null;
   lakeSinkLag: number | null;
+  /** Freshness (gauges, kept for history): the newest event time in the speed layer... */
+  speedNewestEvent: string | null;
+  /** ...and the event time the batch layer is complete up to (its oldest table's watermark). */
+  batchCompleteUpTo: string | null;
 };
+
+const present = (xs: Array<string | null>) =>
+  xs.filter((x): x is string => Boolean(x)).sort();
+const newest = (xs: Array<string | null>) => present(xs).pop() ?? null;
+const oldest = (xs: Array<string | null>) => present(xs)[0] ?? null;
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
@@ -105,5 +114,18 @@ export function countersOf(
     batchLag: o.batch.state === 'ok' ? lagOf(positions.batch) : null,
     lakeSinkLag:
       o.lakeSinkLag.state === 'ok' ? o.lakeSinkLag.value.totalLag : null,
+    speedNewestEvent:
+      o.speed.state === 'ok'
+        ? newest(o.speed.value.map(s => s.newestEventTime))
+        : null,
+    batchCompleteUpTo:
+      o.batch.state === 'ok' && o.batch.value.length === t.datasets.length
+        ? oldest(o.batch.value.map(m => m.completeUpTo))
+        : null,
   };
 }
+
+/** The counters that are numbers (what rates and backlogs are computed from). */
+export type NumericCounter = {
+  [K in keyof Counters]: Counters[K] extends number | null ? K : never;
+}[keyof Counters];

@@ -562,12 +562,7 @@ export function assessHealth(
       true,
     );
     if (o.speed.state === 'ok') {
-      const newest =
-        o.speed.value
-          .map(s => s.newestEventTime)
-          .filter(Boolean)
-          .sort()
-          .pop() ?? null;
+      const newest = counters.speedNewestEvent;
       const lastInsert =
         o.speed.value
           .map(s => s.lastInsert)
@@ -713,11 +708,8 @@ export function assessHealth(
       const missing = t.datasets
         .filter(d => !marks.some(m => m.source === d.source))
         .map(d => d.source);
-      const completeUpTo =
-        marks
-          .map(m => m.completeUpTo)
-          .filter((x): x is string => Boolean(x))
-          .sort()[0] ?? null;
+      // Complete up to the oldest table's watermark (none until every table was loaded).
+      const completeUpTo = counters.batchCompleteUpTo;
       const loadedAt =
         marks
           .map(m => m.loadedAt)

@@ -352,6 +352,8 @@ describe('computeThroughput', () => {
     speedLag: null,
     batchLag: null,
     lakeSinkLag: null,
+    speedNewestEvent: null,
+    batchCompleteUpTo: null,
     ...n,
   });
   const at = (s: number) => new Date(Date.UTC(2026, 11, 1, 12, 0, s));

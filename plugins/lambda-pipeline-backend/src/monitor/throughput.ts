@@ -4,7 +4,7 @@ import {
   StageThroughput,
   ThroughputPoint,
 } from '@internal/backstage-plugin-lambda-pipeline-common';
-import { Counters } from './counters';
+import { Counters, NumericCounter } from './counters';
 import { scheduleIntervalMinutes } from './schedule';
 import { MonitorTargets } from './targets';
 
@@ -13,8 +13,8 @@ export type Sample = { at: Date; counters: Counters };
 const STAGES: Array<{
   id: StageId;
   title: string;
-  counter: keyof Counters;
-  backlog?: keyof Counters;
+  counter: NumericCounter;
+  backlog?: NumericCounter;
   upstream?: StageId;
 }> = [
   {
@@ -52,7 +52,7 @@ const FALLING_BEHIND = 0.05;
 const round = (n: number) => Math.round(n * 10) / 10;
 
 /** Events/s between consecutive samples; a counter that went back (reset, recreated topic) gives no point. */
-function series(samples: Sample[], counter: keyof Counters): ThroughputPoint[] {
+function series(samples: Sample[], counter: NumericCounter): ThroughputPoint[] {
   const points: ThroughputPoint[] = [];
   for (let i = 1; i < samples.length; i++) {
     const a = samples[i - 1].counters[counter];
@@ -69,7 +69,7 @@ function series(samples: Sample[], counter: keyof Counters): ThroughputPoint[] {
 }
 
 /** Growth of a counter between the first and last of `window` samples, or null if unknown. */
-function growth(window: Sample[], counter: keyof Counters): number | null {
+function growth(window: Sample[], counter: NumericCounter): number | null {
   const first = window[0]?.counters[counter];
   const last = window[window.length - 1]?.counters[counter];
   return first === null ||
@@ -105,10 +105,7 @@ export function computeThroughput(
         current === null
           ? null
           : round((current / t.targetEventsPerSecond) * 100) / 100,
-      backlog:
-        stage.backlog && latest
-          ? (latest[stage.backlog] as number | null)
-          : null,
+      backlog: stage.backlog && latest ? latest[stage.backlog] : null,
       series: points,
     };
   });
