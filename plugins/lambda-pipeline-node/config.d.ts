@@ -84,6 +84,43 @@ export interface Config {
           /** @visibility secret */
           password: string;
         };
+        /**
+         * The Iceberg catalog of the lake, for the catalog module's inventory
+         * of Iceberg tables.
+         */
+        iceberg?: {
+          /** A JDBC catalog: the PostgreSQL database holding its `iceberg_tables` table. */
+          catalog: {
+            type: 'jdbc';
+            host: string;
+            /** Default 5432. */
+            port?: number;
+            database: string;
+            /** Default `postgres`; needs SELECT on iceberg_tables only. */
+            user?: string;
+            /** @visibility secret */
+            password?: string;
+            ssl?: boolean;
+            /** Only tables of this catalog (`catalog_name`); default all. */
+            name?: string;
+          };
+          /**
+           * Where the tables' metadata files live. Without it only table
+           * names are listed (no columns, row counts or sizes).
+           */
+          s3?: {
+            /** Default us-east-1. */
+            region?: string;
+            /** An S3-compatible endpoint (MinIO, moto); default AWS. */
+            endpoint?: string;
+            /** Default: the AWS SDK's credential chain. */
+            accessKeyId?: string;
+            /** @visibility secret */
+            secretAccessKey?: string;
+            /** Path-style URLs; default true when an endpoint is set. */
+            forcePathStyle?: boolean;
+          };
+        };
       };
     };
     monitoring?: {

@@ -73,4 +73,29 @@ export default {
       LP_S3_KMS_KEY_ID: KMS_ALIAS,
     };
   },
+
+  /**
+   * The lake's Iceberg catalog for the catalog module's inventory: the JDBC
+   * catalog in the stack's PostgreSQL (postgres component) and this store.
+   */
+  appConfig(ctx) {
+    return {
+      iceberg: {
+        catalog: {
+          type: 'jdbc',
+          host: ctx.host,
+          port: ctx.port('postgres'),
+          database: 'iceberg_catalog',
+          user: 'postgres',
+        },
+        s3: {
+          region: REGION,
+          endpoint: endpoint(ctx),
+          accessKeyId: 'test',
+          secretAccessKey: 'test',
+          forcePathStyle: true,
+        },
+      },
+    };
+  },
 };

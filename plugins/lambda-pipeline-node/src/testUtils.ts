@@ -105,5 +105,26 @@ export function stackEnvironment(
           },
         }
       : {}),
+    ...(env.LP_ICEBERG_JDBC_URL && env.LP_S3_ENDPOINT
+      ? {
+          iceberg: {
+            catalog: {
+              type: 'jdbc' as const,
+              host: env.LP_POSTGRES_HOST,
+              port: Number(env.LP_POSTGRES_PORT),
+              database: 'iceberg_catalog',
+              user: env.LP_POSTGRES_USER,
+              ssl: false,
+            },
+            s3: {
+              region: env.LP_S3_REGION,
+              endpoint: env.LP_S3_ENDPOINT,
+              accessKeyId: env.LP_S3_ACCESS_KEY_ID,
+              secretAccessKey: env.LP_S3_SECRET_ACCESS_KEY,
+              forcePathStyle: true,
+            },
+          },
+        }
+      : {}),
   };
 }

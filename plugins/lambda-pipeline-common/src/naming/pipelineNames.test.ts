@@ -11,6 +11,9 @@ import {
   icebergNamespace,
   kafkaTopicResourceName,
   kubernetesNamespace,
+  dbtMartModels,
+  liveDatasetEntityName,
+  martsSchemaName,
   snowflakeStagingTableName,
   snowflakeTableName,
 } from './pipelineNames';
@@ -81,6 +84,49 @@ describe('pipeline names', () => {
     ];
     expect(names[0]).toBe('orders-eu-topic-orders-eu.public.orders');
     expect(names[2]).toBe('orders-eu-clickhouse-orders_eu.orders');
+    names.forEach(name => expect(isEntityName(name)).toBe(true));
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('names the dbt marts and their Snowflake schema', () => {
+    expect(dbtMartModels(salesItems)).toEqual([
+      'sales_order_items',
+      'sales_order_items_by_window',
+    ]);
+    expect(martsSchemaName(spec)).toBe(`${spec.spec.snowflake.schema}_MARTS`);
+  });
+
+  it('names live datasets per environment, keeping case-sensitive names apart', () => {
+    expect(liveDatasetEntityName('dev', 'kafka', 'audit.events')).toBe(
+      'dev-topic-audit.events',
+    );
+    // Snowflake's canonical case is upper: unquoted names read naturally.
+    expect(
+      liveDatasetEntityName('dev', 'snowflake', 'ANALYTICS.PUBLIC.ORDERS'),
+    ).toBe('dev-snowflake-analytics.public.orders');
+    // A quoted lower-case Snowflake name is a different table: it gets a hash.
+    const quoted = liveDatasetEntityName(
+      'dev',
+      'snowflake',
+      'ANALYTICS.PUBLIC.orders',
+    );
+    expect(quoted).toMatch(
+      /^dev-snowflake-analytics\.public\.orders-[a-z0-9]{6}$/,
+    );
+    // Kafka topics differing only in case stay distinct, on every call.
+    const upper = liveDatasetEntityName('dev', 'kafka', 'Audit.Events');
+    expect(upper).not.toBe('dev-topic-audit.events');
+    expect(liveDatasetEntityName('dev', 'kafka', 'Audit.Events')).toBe(upper);
+    // Names that need escaping or shortening stay valid and distinct.
+    const names = [
+      liveDatasetEntityName('dev', 'clickhouse', 'db.weird name (v2)'),
+      liveDatasetEntityName('dev', 'clickhouse', 'db.weird name [v2]'),
+      liveDatasetEntityName('dev', 'kafka', `${'x'.repeat(200)}.a`),
+      liveDatasetEntityName('dev', 'kafka', `${'x'.repeat(200)}.b`),
+      liveDatasetEntityName('dev', 'iceberg', 'lake..__odd__'),
+      upper,
+      quoted,
+    ];
     names.forEach(name => expect(isEntityName(name)).toBe(true));
     expect(new Set(names).size).toBe(names.length);
   });

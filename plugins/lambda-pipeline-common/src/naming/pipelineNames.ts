@@ -68,6 +68,24 @@ export function snowflakeStagingTableName(table: SourceTable): string {
   return `STG_${snowflakeTableName(table)}`;
 }
 
+/**
+ * Snowflake schema dbt builds the marts in: the landing schema with `_MARTS`
+ * (profiles.yml of the DAG repository; `DBT_SNOWFLAKE_SCHEMA` can point a
+ * development run elsewhere).
+ */
+export function martsSchemaName(spec: LambdaPipeline): string {
+  return `${spec.spec.snowflake.schema}_MARTS`;
+}
+
+/**
+ * The dbt mart models of a source table (models/marts of the DAG repository):
+ * the live rows and their per-window aggregates the reconciliation compares.
+ */
+export function dbtMartModels(table: SourceTable): string[] {
+  const name = datasetTableName(table);
+  return [name, `${name}_by_window`];
+}
+
 export function kubernetesNamespace(spec: LambdaPipeline): string {
   return spec.spec.environment.namespace ?? spec.metadata.name;
 }
@@ -89,6 +107,49 @@ export function datasetEntityName(
 ): string {
   const short = type.replace(/-table$/, '').replace(/^kafka-/, '');
   return toEntityName(`${spec.metadata.name}-${short}-${name}`);
+}
+
+/** Where a live dataset was found: the systems the catalog module inventories. */
+export type LiveDatasetSystem =
+  | 'kafka'
+  | 'clickhouse'
+  | 'snowflake'
+  | 'iceberg';
+
+const LIVE_SHORT: Record<LiveDatasetSystem, string> = {
+  kafka: 'topic',
+  clickhouse: 'clickhouse',
+  snowflake: 'snowflake',
+  iceberg: 'iceberg',
+};
+
+/**
+ * Catalog entity name of a dataset found in a live system:
+ * `<scope>-<kind>-<qualified name>`, where the scope is the environment for a
+ * dataset no pipeline owns (`dev-topic-audit.events`,
+ * `dev-snowflake-analytics.public.orders`) and the pipeline for one in a
+ * pipeline's own space that its spec does not name.
+ *
+ * Entity names compare case-insensitively, but topics and ClickHouse tables
+ * are case-sensitive and Snowflake's quoted identifiers are too. A name in
+ * its system's canonical case (lower for Kafka, ClickHouse and Iceberg, upper
+ * for Snowflake's unquoted identifiers) is simply lower-cased; any other name
+ * gets a hash of the original, so `Orders` and `orders` stay two entities and
+ * keep their names on every refresh.
+ */
+export function liveDatasetEntityName(
+  scope: string,
+  system: LiveDatasetSystem,
+  qualifiedName: string,
+): string {
+  const canonical =
+    system === 'snowflake'
+      ? qualifiedName.toUpperCase()
+      : qualifiedName.toLowerCase();
+  const raw = `${scope}-${LIVE_SHORT[system]}-${qualifiedName}`;
+  return qualifiedName === canonical
+    ? toEntityName(raw)
+    : toEntityName(raw, { keepCase: true });
 }
 
 /** Strimzi Kafka cluster (and KafkaNodePool owner) of a pipeline. */

@@ -81,11 +81,17 @@ function fitName(
     lowercase: boolean;
     clean: (value: string) => string;
     maxLength: number;
+    /** Treat a change of case as a change (appends the hash). */
+    keepCase?: boolean;
   },
 ): string {
   const base = options.lowercase ? raw.toLowerCase() : raw;
   const cleaned = options.clean(base);
-  if (cleaned === base && cleaned.length <= options.maxLength) {
+  if (
+    cleaned === base &&
+    cleaned.length <= options.maxLength &&
+    !(options.keepCase && base !== raw)
+  ) {
     return cleaned;
   }
   const suffix = `-${shortHash(raw)}`;
@@ -98,10 +104,18 @@ function fitName(
 const trimSeparators = (value: string) =>
   value.replace(/^[^a-zA-Z0-9]+|[^a-zA-Z0-9]+$/g, '');
 
-/** Backstage entity name for any derived dataset or component name. */
-export function toEntityName(raw: string): string {
+/**
+ * Backstage entity name for any derived dataset or component name. With
+ * `keepCase`, a name that had to be lower-cased also gets the hash, for
+ * sources where `Orders` and `orders` are different things.
+ */
+export function toEntityName(
+  raw: string,
+  options: { keepCase?: boolean } = {},
+): string {
   return fitName(raw, {
     lowercase: true,
+    keepCase: options.keepCase,
     clean: v =>
       trimSeparators(
         v.replace(/[^a-z0-9._-]+/g, '-').replace(/[-_.]{2,}/g, '-'),

@@ -5,6 +5,8 @@ import {
   clickhouseDatabase,
   controlSchemaName,
   datasetEntityName,
+  dbtMartModels,
+  martsSchemaName,
   datasetTableName,
   deadLetterTopicName,
   heartbeatTopicName,
@@ -86,6 +88,8 @@ export interface PlannedDataset {
   eventTimeColumn: string;
   measures: string[];
   entities: PlannedEntities;
+  /** dbt mart models built from this table, with their Snowflake table and catalog entity. */
+  marts: Array<{ model: string; table: string; entity: string }>;
 }
 
 /** Resources of one rendered container, as Kubernetes quantities. */
@@ -460,6 +464,11 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
             snowflakeStagingTableName(table).toLowerCase(),
           ),
         },
+        marts: dbtMartModels(table).map(model => ({
+          model,
+          table: `${database}.${martsSchemaName(spec)}.${model.toUpperCase()}`,
+          entity: datasetEntityName(spec, 'dbt-model', model),
+        })),
       };
     },
   );

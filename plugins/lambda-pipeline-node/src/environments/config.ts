@@ -62,6 +62,31 @@ export interface PipelineEnvironmentConfig {
     skipTLSVerify?: boolean;
   };
   airflow?: { url: string; username: string; password: string };
+  /**
+   * The Iceberg catalog the lake sink and Spark write to, for the catalog
+   * module's inventory: a JDBC catalog in PostgreSQL, and the S3 store its
+   * metadata files live in (columns and row counts come from them).
+   */
+  iceberg?: {
+    catalog: {
+      type: 'jdbc';
+      host: string;
+      port: number;
+      database: string;
+      user: string;
+      password?: string;
+      ssl: boolean;
+      /** Only tables of this catalog (the JDBC catalog's `catalog_name`); all when unset. */
+      name?: string;
+    };
+    s3?: {
+      region: string;
+      endpoint?: string;
+      accessKeyId?: string;
+      secretAccessKey?: string;
+      forcePathStyle: boolean;
+    };
+  };
 }
 
 const expandHome = (p: string) => p.replace(/^~(?=$|\/)/, os.homedir());
@@ -89,14 +114,19 @@ function readEnvironment(name: string, c: Config): PipelineEnvironmentConfig {
   };
   const out: PipelineEnvironmentConfig = { name };
 
-  const pg = c.getOptionalConfig('postgres');
-  if (pg) {
-    const port = pg.getOptionalNumber('port') ?? 5432;
+  const portOf = (sub: Config, k: string) => {
+    const port = sub.getOptionalNumber('port') ?? 5432;
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new InputError(
-        `${key('postgres.port')} must be a port number (1-65535); got ${port}.`,
+        `${key(`${k}.port`)} must be a port number (1-65535); got ${port}.`,
       );
     }
+    return port;
+  };
+
+  const pg = c.getOptionalConfig('postgres');
+  if (pg) {
+    const port = portOf(pg, 'postgres');
     out.postgres = {
       host: pg.getString('host'),
       port,
@@ -253,6 +283,52 @@ function readEnvironment(name: string, c: Config): PipelineEnvironmentConfig {
       ),
       username: airflow.getString('username'),
       password: airflow.getString('password'),
+    };
+  }
+
+  const iceberg = c.getOptionalConfig('iceberg');
+  if (iceberg) {
+    const catalog = iceberg.getConfig('catalog');
+    const type = catalog.getString('type');
+    if (type !== 'jdbc') {
+      throw new InputError(
+        `${key(
+          'iceberg.catalog.type',
+        )} '${type}' is not supported yet: the inventory reads JDBC catalogs ('jdbc', a PostgreSQL database with the iceberg_tables table). Remove ${key(
+          'iceberg',
+        )} to skip Iceberg.`,
+      );
+    }
+    const s3 = iceberg.getOptionalConfig('s3');
+    const endpoint = s3?.getOptionalString('endpoint');
+    if (endpoint !== undefined && !isUrl(endpoint)) {
+      throw new InputError(
+        `${key('iceberg.s3.endpoint')} '${endpoint}' is not an http(s) URL.`,
+      );
+    }
+    out.iceberg = {
+      catalog: {
+        type: 'jdbc',
+        host: catalog.getString('host'),
+        port: portOf(catalog, 'iceberg.catalog'),
+        database: catalog.getString('database'),
+        user: catalog.getOptionalString('user') ?? 'postgres',
+        password: catalog.getOptionalString('password'),
+        ssl: catalog.getOptionalBoolean('ssl') ?? false,
+        name: catalog.getOptionalString('name'),
+      },
+      ...(s3
+        ? {
+            s3: {
+              region: s3.getOptionalString('region') ?? 'us-east-1',
+              endpoint,
+              accessKeyId: s3.getOptionalString('accessKeyId'),
+              secretAccessKey: s3.getOptionalString('secretAccessKey'),
+              forcePathStyle:
+                s3.getOptionalBoolean('forcePathStyle') ?? Boolean(endpoint),
+            },
+          }
+        : {}),
     };
   }
   return out;

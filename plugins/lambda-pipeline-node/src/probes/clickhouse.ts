@@ -12,6 +12,7 @@ export interface ClickHouseProbe {
     environment: string,
     sql: string,
     params?: Record<string, unknown>,
+    options?: { timeoutMs?: number },
   ): Promise<T[]>;
   /** Server version; proves the server answers. */
   ping(environment: string): Promise<string>;
@@ -30,13 +31,11 @@ export class ClickHouseHttpProbe implements ClickHouseProbe {
         url: settings.url,
         username: settings.username,
         password: settings.password ?? '',
-        request_timeout: options.timeoutMs,
+        // Each query's own deadline aborts it (withTimeout below); this is only the ceiling.
+        request_timeout: Math.max(options.timeoutMs, 600_000),
         application: 'backstage-lambda-pipelines',
         // Every probe is a read; never keep sessions.
-        clickhouse_settings: {
-          readonly: '2',
-          max_execution_time: Math.ceil(options.timeoutMs / 1000),
-        },
+        clickhouse_settings: { readonly: '2' },
         // Failures are reported by the probe itself, not printed.
         log: { level: ClickHouseLogLevel.OFF },
       });
@@ -47,12 +46,14 @@ export class ClickHouseHttpProbe implements ClickHouseProbe {
     environment: string,
     sql: string,
     params?: Record<string, unknown>,
+    options: { timeoutMs?: number } = {},
   ): Promise<T[]> {
     const settings = this.environments.settings(environment, 'clickhouse');
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
     return withTimeout(
       'clickhouse',
       `ClickHouse (${environment}) at ${settings.url}`,
-      this.options.timeoutMs,
+      timeoutMs,
       async signal => {
         const client = await this.clients.get(environment);
         const result = await client.query({
@@ -60,6 +61,10 @@ export class ClickHouseHttpProbe implements ClickHouseProbe {
           query_params: params,
           format: 'JSONEachRow',
           abort_signal: signal,
+          // The server stops too, not just the client.
+          clickhouse_settings: {
+            max_execution_time: Math.ceil(timeoutMs / 1000),
+          },
         });
         return result.json<T>();
       },

@@ -13,7 +13,8 @@ export type ProbedSystem =
   | 'clickhouse'
   | 'snowflake'
   | 'kubernetes'
-  | 'airflow';
+  | 'airflow'
+  | 'iceberg';
 
 /**
  * Why a probe got no answer: the system is not configured for the

@@ -6,4 +6,5 @@ export * from './snowflake';
 export * from './postgres';
 export * from './kubernetes';
 export * from './airflow';
+export * from './iceberg';
 export * from './refs';

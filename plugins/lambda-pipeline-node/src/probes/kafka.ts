@@ -1,6 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import fs from 'node:fs';
-import { Admin, Kafka, logLevel } from 'kafkajs';
+import { Admin, ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import {
   ClientCache,
   PipelineEnvironments,
@@ -37,9 +37,41 @@ export type ConsumerGroupLag = {
   totalLag: number;
 };
 
+/** A topic as the catalog lists it: layout and the configuration that shapes its data. */
+export type TopicDescription = {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  /** Partitions with fewer in-sync replicas than replicas. */
+  underReplicatedPartitions: number;
+  /** Effective values of the settings in TOPIC_FACT_CONFIGS (defaults included). */
+  config: Record<string, string>;
+  /** Names of the settings set on the topic itself (not inherited from the broker). */
+  overrides: string[];
+};
+
+/** Topic settings worth showing next to a dataset. */
+export const TOPIC_FACT_CONFIGS = [
+  'cleanup.policy',
+  'retention.ms',
+  'retention.bytes',
+  'min.insync.replicas',
+  'compression.type',
+  'max.message.bytes',
+  'message.timestamp.type',
+];
+
 /** Kafka, through its admin API (kafkajs). */
 export interface KafkaProbe {
   listTopics(environment: string): Promise<string[]>;
+  /**
+   * Every topic with partitions, replication and configuration (internal
+   * topics such as `__consumer_offsets` included; callers filter).
+   */
+  describeTopics(
+    environment: string,
+    options?: { timeoutMs?: number },
+  ): Promise<TopicDescription[]>;
   topicOffsets(
     environment: string,
     topics: string[],
@@ -109,12 +141,13 @@ export class KafkaAdminProbe implements KafkaProbe {
     environment: string,
     what: string,
     fn: (admin: Admin) => Promise<T>,
+    timeoutMs = this.options.timeoutMs,
   ): Promise<T> {
     try {
       return await withTimeout(
         'kafka',
         `Kafka (${environment}): ${what}`,
-        this.options.timeoutMs,
+        timeoutMs,
         async () => fn(await this.admins.get(environment)),
       );
     } catch (error) {
@@ -131,6 +164,63 @@ export class KafkaAdminProbe implements KafkaProbe {
 
   listTopics(environment: string): Promise<string[]> {
     return this.call(environment, 'list topics', admin => admin.listTopics());
+  }
+
+  async describeTopics(
+    environment: string,
+    options: { timeoutMs?: number } = {},
+  ): Promise<TopicDescription[]> {
+    return this.call(
+      environment,
+      'describe topics',
+      async admin => {
+        const { topics } = await admin.fetchTopicMetadata();
+        const described = new Map<string, TopicDescription>();
+        for (const t of topics) {
+          described.set(t.name, {
+            name: t.name,
+            partitions: t.partitions.length,
+            replicationFactor: Math.max(
+              0,
+              ...t.partitions.map(p => p.replicas.length),
+            ),
+            underReplicatedPartitions: t.partitions.filter(
+              p => p.isr.length < p.replicas.length,
+            ).length,
+            config: {},
+            overrides: [],
+          });
+        }
+        // Configs in batches: one DescribeConfigs request per 500 topics.
+        const names = [...described.keys()];
+        for (let i = 0; i < names.length; i += 500) {
+          const { resources } = await admin.describeConfigs({
+            includeSynonyms: false,
+            resources: names.slice(i, i + 500).map(name => ({
+              type: ConfigResourceTypes.TOPIC,
+              name,
+            })),
+          });
+          for (const resource of resources) {
+            const topic = described.get(resource.resourceName);
+            if (!topic) continue;
+            for (const entry of resource.configEntries) {
+              if (entry.isSensitive) continue;
+              if (TOPIC_FACT_CONFIGS.includes(entry.configName)) {
+                topic.config[entry.configName] = entry.configValue;
+              }
+              // configSource 1 = DYNAMIC_TOPIC_CONFIG: set on this topic.
+              if ((entry as { configSource?: number }).configSource === 1) {
+                topic.overrides.push(entry.configName);
+              }
+            }
+            topic.overrides.sort();
+          }
+        }
+        return names.sort().map(name => described.get(name)!);
+      },
+      options.timeoutMs,
+    );
   }
 
   async topicOffsets(

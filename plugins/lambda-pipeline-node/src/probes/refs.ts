@@ -7,6 +7,7 @@ import { AirflowProbe, AirflowRestProbe } from './airflow';
 import { ClickHouseHttpProbe, ClickHouseProbe } from './clickhouse';
 import { PipelineEnvironments, readProbeTimeoutMs } from './common';
 import { ConnectProbe, ConnectRestProbe } from './connect';
+import { IcebergJdbcProbe, IcebergProbe } from './iceberg';
 import { KafkaAdminProbe, KafkaProbe } from './kafka';
 import { KubernetesApiProbe, KubernetesProbe } from './kubernetes';
 import { PostgresPoolProbe, PostgresProbe } from './postgres';
@@ -91,4 +92,8 @@ export const kubernetesProbeServiceRef = probeRef<KubernetesProbe>(
 export const airflowProbeServiceRef = probeRef<AirflowProbe>(
   'airflow',
   (e, o) => new AirflowRestProbe(e, o),
+);
+export const icebergProbeServiceRef = probeRef<IcebergProbe>(
+  'iceberg',
+  (e, o) => new IcebergJdbcProbe(e, o),
 );

@@ -13,6 +13,7 @@ export interface SnowflakeProbe {
     environment: string,
     sql: string,
     binds?: Array<string | number | null>,
+    options?: { timeoutMs?: number },
   ): Promise<T[]>;
 }
 
@@ -75,6 +76,7 @@ export class SnowflakeSdkProbe implements SnowflakeProbe {
     environment: string,
     sql: string,
     binds?: Array<string | number | null>,
+    options: { timeoutMs?: number } = {},
   ): Promise<T[]> {
     const settings = this.environments.settings(environment, 'snowflake');
     const what = `Snowflake (${environment}) account ${settings.account}`;
@@ -82,7 +84,7 @@ export class SnowflakeSdkProbe implements SnowflakeProbe {
       return await withTimeout(
         'snowflake',
         what,
-        this.options.timeoutMs,
+        options.timeoutMs ?? this.options.timeoutMs,
         async () => {
           const connection = await this.connections.get(environment);
           return new Promise<T[]>((resolve, reject) =>
