@@ -21,6 +21,12 @@ const num = (value: unknown): number | undefined =>
 const text = (value: unknown): string | undefined =>
   typeof value === 'string' && value.length > 0 ? value : undefined;
 
+/** Code-point order, as Snowflake sorts identifiers (not the locale's). */
+function compare(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
+}
+
 /** Drops undefined members so facts compare (and hash) by what is present. */
 function compact<T extends object>(value: T): T {
   return Object.fromEntries(
@@ -138,41 +144,47 @@ export function snowflakeCollector(probe: SnowflakeProbe): Collector {
     const datasets: LiveDataset[] = [];
     for (const database of [...new Set(snowflakeDatabases)].sort()) {
       const db = snowflakeIdentifier(database);
-      const [tables, columns] = await Promise.all([
-        probe.query<{
-          TABLE_CATALOG: string;
-          TABLE_SCHEMA: string;
-          TABLE_NAME: string;
-          TABLE_TYPE: string;
-          ROW_COUNT: number | null;
-          BYTES: number | null;
-          COMMENT: string | null;
-        }>(
-          environment,
-          `SELECT TABLE_CATALOG, TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, ROW_COUNT, BYTES, COMMENT
-           FROM ${db}.INFORMATION_SCHEMA.TABLES
-           WHERE TABLE_SCHEMA <> 'INFORMATION_SCHEMA'
-           ORDER BY TABLE_SCHEMA, TABLE_NAME`,
-          [],
-          { timeoutMs },
-        ),
-        probe.query<{
-          TABLE_SCHEMA: string;
-          TABLE_NAME: string;
-          COLUMN_NAME: string;
-          DATA_TYPE: string;
-          IS_NULLABLE: string;
-          COMMENT: string | null;
-        }>(
-          environment,
-          `SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, IS_NULLABLE, COMMENT
-           FROM ${db}.INFORMATION_SCHEMA.COLUMNS
-           WHERE TABLE_SCHEMA <> 'INFORMATION_SCHEMA'
-           ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION`,
-          [],
-          { timeoutMs },
-        ),
-      ]);
+      // One statement at a time: a Snowflake connection runs them in order
+      // anyway (and the local emulator refuses a second one in flight).
+      // Sorted here rather than in SQL, which costs Snowflake nothing.
+      const tables = await probe.query<{
+        TABLE_CATALOG: string;
+        TABLE_SCHEMA: string;
+        TABLE_NAME: string;
+        TABLE_TYPE: string;
+        ROW_COUNT: number | null;
+        BYTES: number | null;
+        COMMENT: string | null;
+      }>(
+        environment,
+        `SELECT TABLE_CATALOG, TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, ROW_COUNT, BYTES, COMMENT
+         FROM ${db}.INFORMATION_SCHEMA.TABLES
+         WHERE TABLE_SCHEMA <> 'INFORMATION_SCHEMA'`,
+        [],
+        { timeoutMs },
+      );
+      const columns = await probe.query<{
+        TABLE_SCHEMA: string;
+        TABLE_NAME: string;
+        COLUMN_NAME: string;
+        DATA_TYPE: string;
+        IS_NULLABLE: string;
+        COMMENT: string | null;
+        ORDINAL_POSITION: number;
+      }>(
+        environment,
+        `SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, IS_NULLABLE, COMMENT, ORDINAL_POSITION
+         FROM ${db}.INFORMATION_SCHEMA.COLUMNS
+         WHERE TABLE_SCHEMA <> 'INFORMATION_SCHEMA'`,
+        [],
+        { timeoutMs },
+      );
+      columns.sort((a, b) => a.ORDINAL_POSITION - b.ORDINAL_POSITION);
+      tables.sort(
+        (a, b) =>
+          compare(a.TABLE_SCHEMA, b.TABLE_SCHEMA) ||
+          compare(a.TABLE_NAME, b.TABLE_NAME),
+      );
       const byTable = new Map<string, DatasetColumn[]>();
       for (const c of columns) {
         const qualified = `${c.TABLE_SCHEMA}.${c.TABLE_NAME}`;
