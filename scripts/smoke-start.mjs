@@ -275,6 +275,31 @@ async function main() {
     JSON.stringify(pipelines),
   );
 
+  // The catalog module lists the example pipeline's datasets with lineage
+  // (first run about 10 s after start).
+  let clickhouseTable;
+  await waitFor(
+    "the example pipeline's datasets",
+    async () => {
+      clickhouseTable = await json(
+        `${backend}/api/catalog/entities/by-name/resource/default/orders-clickhouse-orders`,
+        auth,
+      );
+      return clickhouseTable.status === 200;
+    },
+    120,
+  );
+  check(
+    "the catalog lists the example pipeline's datasets with their lineage",
+    clickhouseTable?.status === 200 &&
+      clickhouseTable.body.relations?.some(
+        r =>
+          r.type === 'dependsOn' &&
+          r.targetRef === 'resource:default/orders-topic-orders.public.orders',
+      ),
+    JSON.stringify(clickhouseTable).slice(0, 400),
+  );
+
   const spec = await json(
     `${backend}/api/lambda-pipeline/pipelines/default/orders/spec`,
     auth,

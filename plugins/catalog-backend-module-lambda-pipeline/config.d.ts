@@ -18,6 +18,13 @@ export interface Config {
         systems?: Array<'kafka' | 'clickhouse' | 'snowflake' | 'iceberg'>;
         /** Deadline of one system's read in one environment, in ms (default 60000). */
         timeoutMs?: number;
+        snowflake?: {
+          /**
+           * More databases to read (each environment's own database and the
+           * databases of its pipelines are always read).
+           */
+          databases?: string[];
+        };
         /**
          * Regular expressions of qualified names never listed (topic;
          * database.table; DATABASE.SCHEMA.TABLE; namespace.table), added to

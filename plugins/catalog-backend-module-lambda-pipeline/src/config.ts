@@ -36,8 +36,13 @@ export type DatasetCatalogConfig = {
     /** Environments whose systems are inventoried (default: every configured one). */
     environments?: string[];
     systems: LiveDatasetSystem[];
-    /** Deadline of one system's inventory in one environment. */
+    /** Deadline of one system's read in one environment. */
     timeoutMs: number;
+    /**
+     * Snowflake databases to read besides each environment's own database
+     * and its pipelines' databases.
+     */
+    snowflakeDatabases: string[];
     exclude: Record<LiveDatasetSystem, RegExp[]>;
     /** Datasets no pipeline owns: listed (marked unmanaged) unless disabled. */
     unmanaged: { enabled: boolean; owner: string };
@@ -114,6 +119,18 @@ export function readDatasetCatalogConfig(
       }
     });
   }
+  const snowflakeDatabases =
+    live?.getOptionalStringArray('snowflake.databases') ?? [];
+  const badDatabase = snowflakeDatabases.find(
+    d => !/^([A-Za-z_][A-Za-z0-9_$]*|"[^"]+")$/.test(d),
+  );
+  if (badDatabase !== undefined) {
+    throw new InputError(
+      `${key(
+        'live.snowflake.databases',
+      )} has '${badDatabase}', which is not a Snowflake identifier (letters, digits, _ and $; quote other names: '"My DB"').`,
+    );
+  }
   const owner = live?.getOptionalString('unmanaged.owner') ?? 'unknown';
   if (!/^([a-z]+:)?([a-zA-Z0-9_.-]+\/)?[a-zA-Z0-9_.-]+$/.test(owner)) {
     throw new InputError(
@@ -128,6 +145,7 @@ export function readDatasetCatalogConfig(
       environments: live?.getOptionalStringArray('environments'),
       systems: systems as LiveDatasetSystem[],
       timeoutMs,
+      snowflakeDatabases,
       exclude,
       unmanaged: {
         enabled: live?.getOptionalBoolean('unmanaged.enabled') ?? true,

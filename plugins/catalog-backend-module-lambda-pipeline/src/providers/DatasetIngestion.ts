@@ -41,8 +41,10 @@ const SYSTEM_TITLE: Record<LiveDatasetSystem, string> = {
 };
 
 /** Unquoted Snowflake identifiers are upper case; quoted ones are kept as written. */
-const snowflakeName = (name: string) =>
-  /^[A-Za-z_][A-Za-z0-9_$]*$/.test(name) ? name.toUpperCase() : name;
+const snowflakeName = (name: string) => {
+  if (/^[A-Za-z_][A-Za-z0-9_$]*$/.test(name)) return name.toUpperCase();
+  return name.replace(/^"(.*)"$/, '$1');
+};
 
 /**
  * One cycle of the dataset catalog, run on the module's schedule:
@@ -126,6 +128,7 @@ export class DatasetIngestion {
           ...pipelines
             .filter(p => p.spec.spec.environment.name === environment)
             .map(p => p.spec.spec.snowflake.database),
+          ...config.live.snowflakeDatabases,
         ]
           .filter((d): d is string => Boolean(d))
           .map(snowflakeName),
