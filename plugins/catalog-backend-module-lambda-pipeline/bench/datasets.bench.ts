@@ -319,6 +319,13 @@ describe('bench: datasets in the catalog', () => {
         })),
       });
     }
+    // Created topics show up in the metadata a little later.
+    await until('every topic in the metadata', async () => {
+      const listed = await admin.listTopics();
+      return (
+        listed.filter(t => t.startsWith('lpbench.')).length >= COUNTS.kafka
+      );
+    });
     await admin.disconnect();
     log(`kafka: ${COUNTS.kafka} topics (${topics.length} created)`);
 

@@ -19,3 +19,15 @@ export const LABEL_PIPELINE = 'lambda-pipelines.io/pipeline';
 
 /** Field manager used for server-side apply of generated manifests. */
 export const FIELD_MANAGER = 'lambda-pipelines';
+
+/** On every dataset entity: the environment whose systems hold it. */
+export const ANNOTATION_ENVIRONMENT = 'lambda-pipelines.io/environment';
+
+/** On every dataset entity: `<system>:<qualified name>`, e.g. `kafka:orders.public.orders`. */
+export const ANNOTATION_DATASET = 'lambda-pipelines.io/dataset';
+
+/** Label on dataset entities: `true` for a pipeline's datasets, `false` for those no pipeline owns. */
+export const LABEL_MANAGED = 'lambda-pipelines.io/managed';
+
+/** Label on a pipeline's datasets: source, ingest, lake, speed, batch, marts or auxiliary. */
+export const LABEL_LAYER = 'lambda-pipelines.io/layer';

@@ -21,6 +21,7 @@ export * from './sizing/sizing';
 export * from './sizing/plan';
 export * from './api/types';
 export * from './api/monitoring';
+export * from './api/datasets';
 export * from './spec/typeMapping';
 export * from './spec/layerColumns';
 export * from './versions/versions';

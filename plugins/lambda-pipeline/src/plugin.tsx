@@ -4,8 +4,14 @@ import {
   createFrontendPlugin,
   fetchApiRef,
 } from '@backstage/frontend-plugin-api';
-import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
-import { ANNOTATION_PIPELINE_SPEC } from '@internal/backstage-plugin-lambda-pipeline-common';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
+import {
+  ANNOTATION_DATASET,
+  ANNOTATION_PIPELINE_SPEC,
+} from '@internal/backstage-plugin-lambda-pipeline-common';
 import TimelineIcon from '@material-ui/icons/Timeline';
 import { lambdaPipelineApiRef } from './api/LambdaPipelineApi';
 import { LambdaPipelineClient } from './api/LambdaPipelineClient';
@@ -32,6 +38,20 @@ const pipelineContent = EntityContentBlueprint.make({
   },
 });
 
+/**
+ * The "Dataset" card on the overview of every dataset the catalog module
+ * lists: what its system says about it, and a link to its pipeline's tab.
+ */
+const datasetCard = EntityCardBlueprint.make({
+  name: 'dataset',
+  params: {
+    filter: entity =>
+      Boolean(entity.metadata.annotations?.[ANNOTATION_DATASET]),
+    loader: () =>
+      import('./components/DatasetCard').then(m => <m.DatasetCard />),
+  },
+});
+
 const pipelinesPage = PageBlueprint.make({
   params: {
     path: '/lambda-pipelines',
@@ -48,6 +68,6 @@ export const lambdaPipelinePlugin = createFrontendPlugin({
   title: 'Pipelines',
   icon: <TimelineIcon />,
   info: { packageJson: () => import('../package.json') },
-  extensions: [api, pipelineContent, pipelinesPage],
+  extensions: [api, pipelineContent, datasetCard, pipelinesPage],
   routes: { root: rootRouteRef },
 });

@@ -4,7 +4,13 @@ import {
   Entity,
 } from '@backstage/catalog-model';
 import {
+  ANNOTATION_DATASET,
+  ANNOTATION_ENVIRONMENT,
   ANNOTATION_PIPELINE_REF,
+  DatasetSpec,
+  DatasetSystem,
+  LABEL_LAYER,
+  LABEL_MANAGED,
   DatasetType,
   LambdaPipeline,
   LiveDatasetSystem,
@@ -13,32 +19,6 @@ import {
   planPipeline,
 } from '@internal/backstage-plugin-lambda-pipeline-common';
 import { DatasetColumn, DatasetFacts, LiveDataset } from '../inventory/types';
-
-/** On every dataset entity: the environment whose systems hold it. */
-export const ANNOTATION_ENVIRONMENT = 'lambda-pipelines.io/environment';
-/** On every dataset entity: `<system>:<qualified name>`, e.g. `kafka:orders.public.orders`. */
-export const ANNOTATION_DATASET = 'lambda-pipelines.io/dataset';
-/** `true` on datasets of a pipeline, `false` on datasets no pipeline owns. */
-export const LABEL_MANAGED = 'lambda-pipelines.io/managed';
-/** Where in the pipeline a dataset sits: source, ingest, lake, speed, batch, marts, auxiliary. */
-export const LABEL_LAYER = 'lambda-pipelines.io/layer';
-
-/** Which system a dataset lives in, including the two no live read covers. */
-export type DatasetSystem = LiveDatasetSystem | 'postgres';
-
-/**
- * `spec.dataset` of a dataset entity: where it lives and what its system
- * says about it. `state` is `present` (seen on the last read), `missing` (the
- * system answered and does not have it: not deployed yet, or dropped),
- * `unknown` (the system is not configured or has not answered yet) or
- * `declared` (the source table: what the spec declares).
- */
-export type DatasetSpec = {
-  environment: string;
-  system: DatasetSystem;
-  name: string;
-  state: 'present' | 'missing' | 'unknown' | 'declared';
-} & Partial<DatasetFacts>;
 
 /** The live datasets of every environment and system, as last read. */
 export class LiveIndex {

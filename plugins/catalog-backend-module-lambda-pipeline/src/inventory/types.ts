@@ -1,39 +1,12 @@
-import type { LiveDatasetSystem } from '@internal/backstage-plugin-lambda-pipeline-common';
+import type {
+  DatasetFacts,
+  LiveDatasetSystem,
+} from '@internal/backstage-plugin-lambda-pipeline-common';
 
-/** One column as a live system reports it. */
-export type DatasetColumn = {
-  name: string;
-  type: string;
-  nullable?: boolean;
-  comment?: string;
-};
-
-/**
- * What a live system says about one dataset. Only facts that describe the
- * dataset are kept (nothing that changes with every read, such as a
- * timestamp of the read), so an unchanged dataset gives an unchanged entity.
- */
-export type DatasetFacts = {
-  /** `topic`, `table`, `view`... */
-  kind: string;
-  /** ClickHouse table engine; `BASE TABLE`/`VIEW` in Snowflake; `iceberg v2`. */
-  engine?: string;
-  comment?: string;
-  columns?: DatasetColumn[];
-  rows?: number;
-  bytes?: number;
-  /** Kafka */
-  partitions?: number;
-  replicationFactor?: number;
-  underReplicatedPartitions?: number;
-  config?: Record<string, string>;
-  /** ClickHouse sorting key; Iceberg partition fields. */
-  sortingKey?: string;
-  partitioning?: string[];
-  location?: string;
-  /** Something about this dataset could not be read (the rest is still listed). */
-  problem?: string;
-};
+export type {
+  DatasetColumn,
+  DatasetFacts,
+} from '@internal/backstage-plugin-lambda-pipeline-common';
 
 /** A dataset found in a live system of an environment. */
 export type LiveDataset = {

@@ -1,0 +1,1 @@
+export { DatasetCard } from './DatasetCard';
