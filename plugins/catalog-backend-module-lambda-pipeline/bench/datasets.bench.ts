@@ -593,6 +593,8 @@ describe('bench: datasets in the catalog', () => {
     const expected = yaml.parseAllDocuments(
       fs.readFileSync(file, 'utf8'),
     ).length;
+    const before = memory();
+    const peaks = memoryPeaks();
     const started = Date.now();
     const { backend, count } = await startCatalog({
       prefix: 'lpbench_yaml_',
@@ -609,9 +611,12 @@ describe('bench: datasets in the catalog', () => {
         }
         return n >= expected;
       });
+      const ingestedMs = Date.now() - started;
+      const peak = peaks();
       report.referenceYaml = {
         entities: expected,
-        firstFullIngestionSeconds: seconds(Date.now() - started),
+        firstFullIngestionSeconds: seconds(ingestedMs),
+        memory: { before, after: memory(), ...peak },
       };
       report.ratios = {
         firstFullIngestionVsYaml:
