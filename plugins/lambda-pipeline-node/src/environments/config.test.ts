@@ -27,6 +27,7 @@ describe('readPipelineEnvironments', () => {
       'airflow',
       'clickhouse',
       'connect',
+      'iceberg',
       'kafka',
       'kubernetes',
       'name',
@@ -36,6 +37,10 @@ describe('readPipelineEnvironments', () => {
     expect(dev.kafka).toMatchObject({
       clientId: 'backstage-lambda-pipelines',
       ssl: false,
+    });
+    expect(dev.iceberg).toMatchObject({
+      catalog: { type: 'jdbc' },
+      s3: { forcePathStyle: true },
     });
   });
 
