@@ -85,6 +85,15 @@ export interface Config {
           password: string;
         };
         /**
+         * Web consoles linked from the pipeline tab (what people open in a
+         * browser). `airflow` defaults to `airflow.url`.
+         */
+        consoles?: {
+          airflow?: string;
+          sparkUi?: string;
+          grafana?: string;
+        };
+        /**
          * The Iceberg catalog of the lake, for the catalog module's inventory
          * of Iceberg tables.
          */

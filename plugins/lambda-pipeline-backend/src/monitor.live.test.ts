@@ -270,9 +270,14 @@ describe('lambda-pipeline backend on the real stack', () => {
     const list = (await get('/pipelines').expect(200)).body.items;
     for (const item of list)
       expect(openApiProblems('PipelineSummary', item)).toEqual([]);
-    expect(
-      list.find((p: any) => p.name === main.spec.metadata.name).health,
-    ).toMatchObject({ status: 'down' });
+    const listed = list.find((p: any) => p.name === main.spec.metadata.name);
+    expect(listed.health).toMatchObject({ status: 'down' });
+    expect(listed).toMatchObject({
+      environment: main.targets.environment,
+      throughput: {
+        targetEventsPerSecond: main.targets.targetEventsPerSecond,
+      },
+    });
   });
 
   it('measures throughput from produced load within 10% of the produced rate', async () => {
@@ -302,6 +307,12 @@ describe('lambda-pipeline backend on the real stack', () => {
       ).expect(200)
     ).body;
     expect(openApiProblems('PipelineThroughput', body)).toEqual([]);
+    // The 3 poison messages of the previous test, in the interval they arrived in.
+    expect(body.deadLetters.topic).toBe(main.targets.deadLetterTopic);
+    expect(body.deadLetters.total).toBe(3);
+    expect(
+      body.deadLetters.series.reduce((sum, p) => sum + p.newEvents, 0),
+    ).toBe(3);
     const ingest = body.stages.find(s => s.id === 'ingest')!;
     expect(produced).toBe(rate * seconds);
     expect(ingest.current).not.toBeNull();

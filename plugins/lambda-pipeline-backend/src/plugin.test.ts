@@ -64,6 +64,34 @@ describe('lambda-pipeline backend', () => {
               metadata: { name: 'website' },
               spec: {},
             },
+            {
+              // The jobs of the orders pipeline: listed as the orders System.
+              apiVersion: 'backstage.io/v1alpha1',
+              kind: 'Component',
+              metadata: {
+                name: 'orders-pipeline',
+                namespace: 'default',
+                annotations: { 'lambda-pipelines.io/spec': './pipeline.yaml' },
+              },
+              spec: { owner: 'group:default/data-platform', system: 'orders' },
+            },
+            {
+              // A Component with a spec of its own is a pipeline.
+              apiVersion: 'backstage.io/v1alpha1',
+              kind: 'Component',
+              metadata: {
+                name: 'standalone',
+                namespace: 'default',
+                annotations: {
+                  'backstage.io/managed-by-location': `file:${path.join(
+                    dir,
+                    'catalog-info.yaml',
+                  )}`,
+                  'lambda-pipelines.io/spec': './pipeline.yaml',
+                },
+              },
+              spec: { owner: 'group:default/data-platform', system: 'broken' },
+            },
           ],
         }),
       ],
@@ -85,19 +113,35 @@ describe('lambda-pipeline backend', () => {
       .expect(401);
   });
 
-  it('lists only entities that carry a pipeline spec', async () => {
+  it('lists one entry per pipeline: entities that carry a spec, a System standing for its jobs', async () => {
     const { server } = await start();
     const res = await request(server)
       .get('/api/lambda-pipeline/pipelines')
       .expect(200);
     expect(res.body.items.map((p: any) => p.entityRef).sort()).toEqual([
+      'component:default/standalone',
       'system:default/broken',
       'system:default/orders',
     ]);
-    expect(res.body.items.find((p: any) => p.name === 'orders')).toMatchObject({
+    expect(res.body.items.find((p: any) => p.name === 'orders')).toEqual({
+      entityRef: 'system:default/orders',
+      kind: 'System',
+      namespace: 'default',
+      name: 'orders',
       owner: 'group:default/data-platform',
       title: 'Pipeline orders',
       specLocation: './pipeline.yaml',
+      environment: 'dev',
+      // Not sampled yet: no health, no rate, no freshness; the target is the spec's.
+      health: null,
+      throughput: { eventsPerSecond: null, targetEventsPerSecond: 20000 },
+      freshness: null,
+    });
+    // A spec that does not validate still lists the pipeline, without figures.
+    expect(res.body.items.find((p: any) => p.name === 'broken')).toMatchObject({
+      environment: null,
+      throughput: null,
+      freshness: null,
     });
   });
 
@@ -109,6 +153,8 @@ describe('lambda-pipeline backend', () => {
     expect(res.body.spec.spec.throughput.targetEventsPerSecond).toBe(20000);
     expect(res.body.sizing.partitions).toBe(4);
     expect(res.body.sizing.memory.fits).toBe(true);
+    // No environment configured and a file:// DAG repository: nothing a browser can open.
+    expect(res.body.links).toEqual([]);
   });
 
   it('answers 400 naming the field for an invalid spec and 404 for an unknown pipeline', async () => {

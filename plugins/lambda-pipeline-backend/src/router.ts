@@ -16,6 +16,32 @@ import Router from 'express-promise-router';
 import { PipelineMonitor } from './monitor/PipelineMonitor';
 
 /**
+ * One entity per pipeline: a Component whose System carries the same spec is
+ * that System's jobs, not a pipeline of its own (the monitor samples the
+ * System).
+ */
+function onePerPipeline(items: Entity[]): Entity[] {
+  const systems = new Map(
+    items
+      .filter(e => e.kind === 'System')
+      .map(e => [
+        `${e.metadata.namespace ?? 'default'}/${e.metadata.name}`,
+        e.metadata.annotations?.[ANNOTATION_PIPELINE_SPEC],
+      ]),
+  );
+  return items.filter(e => {
+    const system = e.spec?.system;
+    if (e.kind === 'System' || typeof system !== 'string') return true;
+    const ref = system.includes('/')
+      ? system.replace(/^system:/, '')
+      : `${e.metadata.namespace ?? 'default'}/${system}`;
+    return (
+      systems.get(ref) !== e.metadata.annotations?.[ANNOTATION_PIPELINE_SPEC]
+    );
+  });
+}
+
+/**
  * Routes of the lambda-pipeline backend. Built from already constructed
  * services so it can be tested without infrastructure; errors thrown from
  * `@backstage/errors` become the right HTTP status via the framework.
@@ -41,31 +67,34 @@ export async function createRouter(options: {
           [`metadata.annotations.${ANNOTATION_PIPELINE_SPEC}`]:
             CATALOG_FILTER_EXISTS,
         },
-        fields: ['kind', 'metadata', 'spec.owner'],
+        fields: ['kind', 'metadata', 'spec.owner', 'spec.system'],
       },
       { credentials },
     );
     const statuses = await monitor.latestStatuses();
-    const pipelines: PipelineSummary[] = items.map((entity: Entity) => {
-      const entityRef = stringifyEntityRef(entity);
-      const health = statuses.get(entityRef);
-      return {
-        entityRef,
-        kind: entity.kind,
-        namespace: entity.metadata.namespace ?? 'default',
-        name: entity.metadata.name,
-        title: entity.metadata.title,
-        owner: entity.spec?.owner as string | undefined,
-        specLocation: entity.metadata.annotations![ANNOTATION_PIPELINE_SPEC],
-        health: health
-          ? {
-              status: health.status,
-              reason: health.reason,
-              checkedAt: health.at.toISOString(),
-            }
-          : null,
-      };
-    });
+    const pipelines: PipelineSummary[] = await Promise.all(
+      onePerPipeline(items).map(async (entity: Entity) => {
+        const entityRef = stringifyEntityRef(entity);
+        const health = statuses.get(entityRef);
+        return {
+          entityRef,
+          kind: entity.kind,
+          namespace: entity.metadata.namespace ?? 'default',
+          name: entity.metadata.name,
+          title: entity.metadata.title,
+          owner: entity.spec?.owner as string | undefined,
+          specLocation: entity.metadata.annotations![ANNOTATION_PIPELINE_SPEC],
+          health: health
+            ? {
+                status: health.status,
+                reason: health.reason,
+                checkedAt: health.at.toISOString(),
+              }
+            : null,
+          ...(await monitor.overview(entity)),
+        };
+      }),
+    );
     const body: PipelineListResponse = { items: pipelines };
     res.json(body);
   });
@@ -94,6 +123,7 @@ export async function createRouter(options: {
       entityRef: stringifyEntityRef(items[0]),
       spec,
       sizing: pipelineSizing(spec),
+      links: monitor.links(spec),
     };
     res.json(body);
   });

@@ -15,7 +15,7 @@ import {
 import TimelineIcon from '@material-ui/icons/Timeline';
 import { lambdaPipelineApiRef } from './api/LambdaPipelineApi';
 import { LambdaPipelineClient } from './api/LambdaPipelineClient';
-import { rootRouteRef } from './routes';
+import { createPipelineRouteRef, rootRouteRef } from './routes';
 
 const api = ApiBlueprint.make({
   params: defineParams =>
@@ -34,7 +34,7 @@ const pipelineContent = EntityContentBlueprint.make({
     filter: entity =>
       Boolean(entity.metadata.annotations?.[ANNOTATION_PIPELINE_SPEC]),
     loader: () =>
-      import('./components/PipelineOverview').then(m => <m.PipelineOverview />),
+      import('./components/PipelineTab').then(m => <m.PipelineTab />),
   },
 });
 
@@ -70,4 +70,5 @@ export const lambdaPipelinePlugin = createFrontendPlugin({
   info: { packageJson: () => import('../package.json') },
   extensions: [api, pipelineContent, datasetCard, pipelinesPage],
   routes: { root: rootRouteRef },
+  externalRoutes: { createPipeline: createPipelineRouteRef },
 });

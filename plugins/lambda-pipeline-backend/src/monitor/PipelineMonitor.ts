@@ -10,14 +10,18 @@ import { InputError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   ANNOTATION_PIPELINE_SPEC,
+  LambdaPipeline,
   PipelineConsistencyResponse,
+  PipelineLink,
   PipelineHealthResponse,
+  PipelineSummary,
   PipelineThroughputResponse,
 } from '@internal/backstage-plugin-lambda-pipeline-common';
 import { PipelineSpecService } from '@internal/backstage-plugin-lambda-pipeline-node';
 import { checkConsistency, runOf } from './consistency';
 import { countersOf } from './counters';
 import { assessHealth } from './health';
+import { pipelineLinks } from './links';
 import { observePipeline, Probes } from './observe';
 import { MonitorStore } from './store';
 import { monitorTargets, MonitorTargets } from './targets';
@@ -293,6 +297,57 @@ export class PipelineMonitor {
       i =>
         i.metadata.annotations?.[ANNOTATION_PIPELINE_SPEC] ===
         entity.metadata.annotations?.[ANNOTATION_PIPELINE_SPEC],
+    );
+  }
+
+  /**
+   * What the pipelines list shows of one pipeline besides its health: the
+   * spec's environment, the Kafka ingest rate between the two newest samples
+   * against the target, and each layer's freshness in the newest sample.
+   */
+  async overview(
+    entity: Entity,
+  ): Promise<
+    Pick<PipelineSummary, 'environment' | 'throughput' | 'freshness'>
+  > {
+    let targets: MonitorTargets;
+    try {
+      targets = (await this.toMonitored(entity)).targets;
+    } catch {
+      return { environment: null, throughput: null, freshness: null };
+    }
+    const [newest, previous] = await this.deps.store.latestSamples(
+      stringifyEntityRef(entity),
+      2,
+    );
+    const rate = computeThroughput(
+      stringifyEntityRef(entity),
+      targets,
+      [previous, newest]
+        .filter(Boolean)
+        .map(x => ({ at: x.at, counters: x.counters })),
+      this.deps.config.sampleIntervalSeconds,
+    ).stages.find(stage => stage.id === 'ingest')!.current;
+    return {
+      environment: targets.environment,
+      throughput: {
+        eventsPerSecond: rate,
+        targetEventsPerSecond: targets.targetEventsPerSecond,
+      },
+      freshness: newest
+        ? {
+            speedNewestEvent: newest.counters.speedNewestEvent,
+            batchCompleteUpTo: newest.counters.batchCompleteUpTo,
+          }
+        : null,
+    };
+  }
+
+  /** Where to look at the pipeline outside Backstage, from its environment's settings. */
+  links(spec: LambdaPipeline): PipelineLink[] {
+    return pipelineLinks(
+      spec,
+      this.deps.probes.environments.get(spec.spec.environment.name),
     );
   }
 

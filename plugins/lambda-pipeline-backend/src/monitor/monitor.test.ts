@@ -1,8 +1,13 @@
 import { mockServices } from '@backstage/backend-test-utils';
+import {
+  EXAMPLE_PIPELINE_SPEC,
+  parsePipelineSpec,
+} from '@internal/backstage-plugin-lambda-pipeline-common';
 import { ProbeError } from '@internal/backstage-plugin-lambda-pipeline-node';
 import { judgeWindow } from './consistency';
 import { Counters } from './counters';
 import { assessHealth } from './health';
+import { browsableRepositoryUrl, pipelineLinks } from './links';
 import { Observations } from './observe';
 import { scheduleIntervalMinutes } from './schedule';
 import { MonitorStore } from './store';
@@ -408,6 +413,101 @@ describe('computeThroughput', () => {
     expect(computeThroughput('x', targets, [], 30).summary).toBe(
       "not enough samples yet (0); rates appear after the sampler's second run",
     );
+  });
+
+  it('gives the lag of every consumer and the dead letters per interval', () => {
+    const samples: Sample[] = [
+      counters({ speedLag: 10, lakeSinkLag: 4, deadLetters: 2 }),
+      counters({ speedLag: 7, lakeSinkLag: null, deadLetters: 5 }),
+      counters({ speedLag: 0, lakeSinkLag: 1, deadLetters: 1 }),
+      counters({ speedLag: 0, lakeSinkLag: 1, deadLetters: 3 }),
+    ].map((c, i) => ({ at: at(i * 30), counters: c }));
+    const r = computeThroughput('x', targets, samples, 30);
+    expect(
+      r.lag.map(l => [l.id, l.current, l.series.map(p => p.events)]),
+    ).toEqual([
+      ['speed', 0, [10, 7, 0, 0]],
+      ['lake-sink', 1, [4, 1, 1]],
+      ['batch', null, []],
+    ]);
+    expect(r.lag[1].group).toBe(targets.lakeSinkGroup);
+    // The topic was recreated between the second and third sample: no point there.
+    expect(r.deadLetters).toEqual({
+      topic: targets.deadLetterTopic,
+      total: 3,
+      series: [
+        { t: at(30).toISOString(), newEvents: 3 },
+        { t: at(90).toISOString(), newEvents: 2 },
+      ],
+    });
+  });
+});
+
+describe('pipelineLinks', () => {
+  const spec = parsePipelineSpec(EXAMPLE_PIPELINE_SPEC);
+  it('links the Airflow DAGs, the consoles and the DAG repository of the environment', () => {
+    const links = pipelineLinks(
+      {
+        ...spec,
+        spec: {
+          ...spec.spec,
+          dags: {
+            ...spec.spec.dags,
+            repoUrl: 'git@github.com:acme/orders-dags.git',
+          },
+        },
+      },
+      {
+        name: 'dev',
+        airflow: { url: 'http://airflow:8080', username: 'u', password: 'p' },
+        consoles: {
+          sparkUi: 'http://spark:4040',
+          grafana: 'https://grafana.acme',
+        },
+      },
+    );
+    expect(links).toEqual([
+      {
+        id: 'airflow',
+        title: 'Airflow: orders_batch_load',
+        url: 'http://airflow:8080/dags/orders_batch_load',
+      },
+      {
+        id: 'airflow',
+        title: 'Airflow: orders_reconciliation',
+        url: 'http://airflow:8080/dags/orders_reconciliation',
+      },
+      { id: 'spark-ui', title: 'Spark UI', url: 'http://spark:4040' },
+      { id: 'grafana', title: 'Grafana', url: 'https://grafana.acme' },
+      {
+        id: 'dag-repository',
+        title: 'DAG repository',
+        url: 'https://github.com/acme/orders-dags',
+      },
+    ]);
+    // Nothing configured, and a local repository: nothing to open.
+    expect(
+      pipelineLinks(
+        {
+          ...spec,
+          spec: {
+            ...spec.spec,
+            dags: { ...spec.spec.dags, repoUrl: 'file:///srv/git/dags' },
+          },
+        },
+        undefined,
+      ),
+    ).toEqual([]);
+  });
+
+  it('turns Git remotes into addresses people open', () => {
+    expect(browsableRepositoryUrl('https://github.com/acme/dags.git')).toBe(
+      'https://github.com/acme/dags',
+    );
+    expect(
+      browsableRepositoryUrl('ssh://git@gitlab.acme:22/data/dags.git'),
+    ).toBe('https://gitlab.acme/data/dags');
+    expect(browsableRepositoryUrl('file:///srv/dags')).toBeUndefined();
   });
 });
 

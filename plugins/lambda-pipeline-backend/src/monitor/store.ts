@@ -76,6 +76,18 @@ export class MonitorStore {
     return rows.map(MonitorStore.toSample);
   }
 
+  /** The newest `count` samples of a pipeline, newest first. */
+  async latestSamples(
+    entityRef: string,
+    count: number,
+  ): Promise<StoredSample[]> {
+    const rows = await this.db('lambda_pipeline_samples')
+      .where({ entity_ref: entityRef })
+      .orderBy('sampled_at', 'desc')
+      .limit(count);
+    return rows.map(MonitorStore.toSample);
+  }
+
   async latestSample(entityRef: string): Promise<StoredSample | undefined> {
     const row = await this.db('lambda_pipeline_samples')
       .where({ entity_ref: entityRef })

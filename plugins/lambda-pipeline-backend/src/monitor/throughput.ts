@@ -1,4 +1,7 @@
 import {
+  ConsumerLag,
+  DeadLetterPoint,
+  LagPoint,
   PipelineThroughputResponse,
   StageId,
   StageThroughput,
@@ -186,5 +189,63 @@ export function computeThroughput(
     bottleneck,
     summary,
     samples: samples.length,
+    lag: LAGS.map(l => {
+      const points = gauge(samples, l.counter);
+      return {
+        id: l.id,
+        title: l.title,
+        ...(l.id === 'lake-sink' ? { group: t.lakeSinkGroup } : {}),
+        current: samples[samples.length - 1]?.counters[l.counter] ?? null,
+        series: points,
+      };
+    }),
+    deadLetters: {
+      topic: t.deadLetterTopic,
+      total: samples[samples.length - 1]?.counters.deadLetters ?? null,
+      series: arrivals(samples, 'deadLetters'),
+    },
   };
+}
+
+const LAGS: Array<{
+  id: ConsumerLag['id'];
+  title: string;
+  counter: NumericCounter;
+}> = [
+  { id: 'speed', title: 'Speed job (Spark → ClickHouse)', counter: 'speedLag' },
+  {
+    id: 'lake-sink',
+    title: 'Lake sink (Kafka Connect → Iceberg)',
+    counter: 'lakeSinkLag',
+  },
+  {
+    id: 'batch',
+    title: 'Batch load (Iceberg → Snowflake)',
+    counter: 'batchLag',
+  },
+];
+
+/** A gauge's value at every sample that has it. */
+function gauge(samples: Sample[], counter: NumericCounter): LagPoint[] {
+  return samples.flatMap(sample => {
+    const value = sample.counters[counter];
+    return value === null
+      ? []
+      : [{ t: sample.at.toISOString(), events: value }];
+  });
+}
+
+/** A counter's growth per sampling interval (a reset gives no point). */
+function arrivals(
+  samples: Sample[],
+  counter: NumericCounter,
+): DeadLetterPoint[] {
+  const points: DeadLetterPoint[] = [];
+  for (let i = 1; i < samples.length; i++) {
+    const a = samples[i - 1].counters[counter];
+    const b = samples[i].counters[counter];
+    if (a === null || b === null || b < a) continue;
+    points.push({ t: samples[i].at.toISOString(), newEvents: b - a });
+  }
+  return points;
 }

@@ -92,6 +92,37 @@ export interface PipelineThroughputResponse {
   /** Why there is no bottleneck, or how far from the target the pipeline is. */
   summary: string;
   samples: number;
+  /** Events waiting per consumer of the CDC topics, now and over the same samples. */
+  lag: ConsumerLag[];
+  /** The dead-letter topic: events ever written, and how many arrived per interval. */
+  deadLetters: {
+    topic: string;
+    total: number | null;
+    series: DeadLetterPoint[];
+  };
+}
+
+export interface LagPoint {
+  t: string;
+  events: number;
+}
+
+/** One consumer of the CDC topics: the speed job, the batch load, the lake sink's group. */
+export interface ConsumerLag {
+  id: 'speed' | 'batch' | 'lake-sink';
+  title: string;
+  /** The Kafka consumer group, where the consumer has one. */
+  group?: string;
+  /** Events behind the end of the CDC topics in the newest sample. */
+  current: number | null;
+  series: LagPoint[];
+}
+
+export interface DeadLetterPoint {
+  /** End of the sampling interval. */
+  t: string;
+  /** Events that arrived in the dead-letter topic during the interval. */
+  newEvents: number;
 }
 
 export type WindowStatus = 'consistent' | 'converging' | 'diverged';

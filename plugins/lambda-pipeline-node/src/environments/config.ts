@@ -63,6 +63,11 @@ export interface PipelineEnvironmentConfig {
   };
   airflow?: { url: string; username: string; password: string };
   /**
+   * Web consoles people open from the pipeline tab. Airflow's UI defaults to
+   * `airflow.url` (Airflow 3 serves its UI and API together).
+   */
+  consoles?: { airflow?: string; sparkUi?: string; grafana?: string };
+  /**
    * The Iceberg catalog the lake sink and Spark write to, for the catalog
    * module's inventory: a JDBC catalog in PostgreSQL, and the S3 store its
    * metadata files live in (columns and row counts come from them).
@@ -330,6 +335,22 @@ function readEnvironment(name: string, c: Config): PipelineEnvironmentConfig {
           }
         : {}),
     };
+  }
+  const consoles = c.getOptionalConfig('consoles');
+  if (consoles) {
+    out.consoles = {};
+    for (const k of ['airflow', 'sparkUi', 'grafana'] as const) {
+      const value = consoles.getOptionalString(k);
+      if (value === undefined) continue;
+      if (!isUrl(value)) {
+        throw new InputError(
+          `${key(
+            `consoles.${k}`,
+          )} '${value}' is not an http(s) URL; write the address people open in a browser, e.g. http://localhost:3001.`,
+        );
+      }
+      out.consoles[k] = value.replace(/\/+$/, '');
+    }
   }
   return out;
 }

@@ -139,6 +139,11 @@ export class PipelineEnvironments {
     return [...this.environments.keys()];
   }
 
+  /** All settings of one environment, if it is configured. */
+  get(environment: string): PipelineEnvironmentConfig | undefined {
+    return this.environments.get(environment);
+  }
+
   /** The settings of `system` in `environment`; a ProbeError saying what to configure if absent. */
   settings<K extends ProbedSystem>(
     environment: string,

@@ -1,10 +1,18 @@
 import { ResponseError } from '@backstage/errors';
 import type { FetchApi } from '@backstage/frontend-plugin-api';
 import type {
+  PipelineConsistencyResponse,
+  PipelineHealthResponse,
   PipelineListResponse,
   PipelineSpecResponse,
+  PipelineThroughputResponse,
 } from '@internal/backstage-plugin-lambda-pipeline-common';
-import type { LambdaPipelineApi } from './LambdaPipelineApi';
+import type { LambdaPipelineApi, PipelineRef } from './LambdaPipelineApi';
+
+const pipelinePath = (ref: PipelineRef, rest: string) =>
+  `pipelines/${encodeURIComponent(ref.namespace)}/${encodeURIComponent(
+    ref.name,
+  )}/${rest}`;
 
 /** Calls the backend through `fetchApi` (auth and base URL handled for us). */
 export class LambdaPipelineClient implements LambdaPipelineApi {
@@ -14,14 +22,31 @@ export class LambdaPipelineClient implements LambdaPipelineApi {
     return this.get('pipelines');
   }
 
-  getPipelineSpec(ref: {
-    namespace: string;
-    name: string;
-  }): Promise<PipelineSpecResponse> {
+  getPipelineSpec(ref: PipelineRef): Promise<PipelineSpecResponse> {
+    return this.get(pipelinePath(ref, 'spec'));
+  }
+
+  getHealth(ref: PipelineRef): Promise<PipelineHealthResponse> {
+    return this.get(pipelinePath(ref, 'health'));
+  }
+
+  getThroughput(
+    ref: PipelineRef,
+    options: { windowMinutes?: number } = {},
+  ): Promise<PipelineThroughputResponse> {
+    const query =
+      options.windowMinutes === undefined
+        ? ''
+        : `?windowMinutes=${encodeURIComponent(options.windowMinutes)}`;
+    return this.get(pipelinePath(ref, `throughput${query}`));
+  }
+
+  getConsistency(
+    ref: PipelineRef,
+    options: { refresh?: boolean } = {},
+  ): Promise<PipelineConsistencyResponse> {
     return this.get(
-      `pipelines/${encodeURIComponent(ref.namespace)}/${encodeURIComponent(
-        ref.name,
-      )}/spec`,
+      pipelinePath(ref, `consistency${options.refresh ? '?refresh=true' : ''}`),
     );
   }
 

@@ -16,9 +16,11 @@ import {
   ANNOTATION_PIPELINE_REF,
   DatasetColumn,
   DatasetSpec,
+  LABEL_LAYER,
   LABEL_MANAGED,
 } from '@internal/backstage-plugin-lambda-pipeline-common';
 import Typography from '@material-ui/core/Typography';
+import { DatasetLive } from './DatasetLive';
 
 const SYSTEM_TITLE: Record<DatasetSpec['system'], string> = {
   postgres: 'PostgreSQL',
@@ -122,6 +124,13 @@ export const DatasetCard = () => {
           </Link>
           .
         </Typography>
+      )}
+      {pipeline && dataset && (
+        <DatasetLive
+          pipeline={{ namespace: pipeline.namespace, name: pipeline.name }}
+          layer={entity.metadata.labels?.[LABEL_LAYER]}
+          datasetName={dataset.name}
+        />
       )}
       {unmanaged && (
         <Typography variant="body2" paragraph>

@@ -1,13 +1,9 @@
 import {
   InfoCard,
-  Progress,
-  ResponseErrorPanel,
   StructuredMetadataTable,
   Table,
   TableColumn,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/frontend-plugin-api';
-import { useEntity } from '@backstage/plugin-catalog-react';
 import {
   ComponentSizing,
   cdcTopicName,
@@ -15,11 +11,10 @@ import {
   datasetTableName,
   deadLetterTopicName,
   formatMiB,
+  PipelineSpecResponse,
   snowflakeTableName,
 } from '@internal/backstage-plugin-lambda-pipeline-common';
 import Grid from '@material-ui/core/Grid';
-import useAsync from 'react-use/esm/useAsync';
-import { lambdaPipelineApiRef } from '../../api/LambdaPipelineApi';
 
 const PHASE_TEXT: Record<ComponentSizing['phase'], string> = {
   steady: 'always',
@@ -43,32 +38,12 @@ const memoryColumns: TableColumn<ComponentSizing>[] = [
   },
 ];
 
-/** The "Lambda pipeline" tab: what the pipeline is made of and how it is sized. */
-export const PipelineOverview = () => {
-  const { entity } = useEntity();
-  const api = useApi(lambdaPipelineApiRef);
-  const { value, loading, error } = useAsync(
-    () =>
-      api.getPipelineSpec({
-        namespace: entity.metadata.namespace ?? 'default',
-        name: entity.metadata.name,
-      }),
-    [api, entity.metadata.namespace, entity.metadata.name],
-  );
-
-  if (loading) {
-    return <Progress />;
-  }
-  if (error || !value) {
-    return (
-      <ResponseErrorPanel
-        error={error ?? new Error('No pipeline spec')}
-        title="Could not load the pipeline spec"
-      />
-    );
-  }
-
-  const { spec, sizing } = value;
+/**
+ * How the pipeline is built: its settings, the datasets of each source table
+ * in every layer, and the memory plan.
+ */
+export const PipelineDesign = (props: { value: PipelineSpecResponse }) => {
+  const { spec, sizing } = props.value;
   const tables = spec.spec.source.postgres.tables;
   return (
     <Grid container spacing={3}>

@@ -1,0 +1,1 @@
+export { PipelineDesign } from './PipelineDesign';

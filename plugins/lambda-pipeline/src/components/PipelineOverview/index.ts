@@ -1,1 +1,0 @@
-export { PipelineOverview } from './PipelineOverview';

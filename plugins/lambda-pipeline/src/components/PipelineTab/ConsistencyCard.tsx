@@ -1,0 +1,205 @@
+import { InfoCard } from '@backstage/core-components';
+import type {
+  ConsistencyWindow,
+  PipelineConsistencyResponse,
+  WindowStatus,
+} from '@internal/backstage-plugin-lambda-pipeline-common';
+import Button from '@material-ui/core/Button';
+import Typography from '@material-ui/core/Typography';
+import { makeStyles, Theme, useTheme } from '@material-ui/core/styles';
+import { formatTime } from '../shared/format';
+import { StatusText, WINDOW_TEXT } from '../shared/StatusText';
+
+/** A symbol as well as a colour, so the timeline reads without colour vision. */
+const SYMBOL: Record<WindowStatus, string> = {
+  consistent: '✓',
+  converging: '…',
+  diverged: '✕',
+};
+
+const statusColor = (theme: Theme, status: WindowStatus) => {
+  // Backstage themes carry status colours tuned for light and dark.
+  const palette = (theme.palette as any).status ?? {};
+  if (status === 'consistent')
+    return palette.ok ?? theme.palette.success?.main ?? '#2e7d32';
+  if (status === 'converging')
+    return palette.warning ?? theme.palette.warning?.main ?? '#ed6c02';
+  return palette.error ?? theme.palette.error.main;
+};
+
+const useStyles = makeStyles(theme => ({
+  row: {
+    display: 'flex',
+    alignItems: 'center',
+    gap: theme.spacing(1),
+    margin: theme.spacing(1, 0),
+  },
+  table: { minWidth: 140, fontFamily: 'monospace', fontSize: '0.85rem' },
+  cells: {
+    display: 'flex',
+    flexWrap: 'wrap',
+    gap: 2,
+    listStyle: 'none',
+    padding: 0,
+    margin: 0,
+  },
+  cell: {
+    width: 22,
+    height: 28,
+    borderRadius: 3,
+    color: theme.palette.common.white,
+    fontWeight: 700,
+    display: 'flex',
+    alignItems: 'center',
+    justifyContent: 'center',
+    fontSize: 13,
+    cursor: 'default',
+    '&:focus': {
+      outline: `2px solid ${theme.palette.text.primary}`,
+      outlineOffset: 1,
+    },
+  },
+  open: { opacity: 0.6 },
+  differences: { margin: theme.spacing(1, 0), paddingLeft: theme.spacing(3) },
+}));
+
+const windowLabel = (w: ConsistencyWindow) =>
+  `${w.table} ${formatTime(w.windowStart)}–${formatTime(w.windowEnd)}: ${
+    WINDOW_TEXT[w.status]
+  }${w.closed ? '' : ' (still open)'}${
+    w.differences.length ? ` (${w.differences.join('; ')})` : ''
+  }`;
+
+function Timeline(props: { table: string; windows: ConsistencyWindow[] }) {
+  const classes = useStyles();
+  const theme = useTheme();
+  return (
+    <div className={classes.row}>
+      <span className={classes.table}>{props.table}</span>
+      <ul
+        className={classes.cells}
+        aria-label={`${props.table}: windows, oldest first`}
+      >
+        {props.windows.map(w => (
+          <li
+            key={w.windowStart}
+            tabIndex={0}
+            aria-label={windowLabel(w)}
+            title={windowLabel(w)}
+            data-status={w.status}
+            className={`${classes.cell} ${w.closed ? '' : classes.open}`}
+            style={{ background: statusColor(theme, w.status) }}
+          >
+            <span aria-hidden>{SYMBOL[w.status]}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/**
+ * The speed and batch layers compared per window: a timeline per table (one
+ * cell per window: consistent, converging, diverged), the windows that differ
+ * with their figures, and what to do about them.
+ */
+export function ConsistencyCard(props: {
+  consistency: PipelineConsistencyResponse;
+  onRecheck?: () => void;
+  rechecking?: boolean;
+  recheckError?: Error;
+}) {
+  const { consistency, onRecheck, rechecking, recheckError } = props;
+  const classes = useStyles();
+  const tables = [...new Set(consistency.windows.map(w => w.table))].sort();
+  const differing = consistency.windows.filter(w => w.status === 'diverged');
+  return (
+    <InfoCard
+      title="Speed vs batch layer"
+      subheader={`${consistency.windowMinutes}-minute windows${
+        consistency.judgedUpTo
+          ? `, judged exactly up to ${formatTime(consistency.judgedUpTo)}`
+          : ''
+      } · checked ${formatTime(consistency.checkedAt)}`}
+      action={
+        onRecheck && (
+          <Button
+            size="small"
+            variant="outlined"
+            onClick={onRecheck}
+            disabled={rechecking}
+          >
+            {rechecking ? 'Checking…' : 'Check now'}
+          </Button>
+        )
+      }
+    >
+      {recheckError && (
+        <Typography
+          variant="caption"
+          color="error"
+          role="status"
+          display="block"
+        >
+          The check could not run: {recheckError.message}
+        </Typography>
+      )}
+      <StatusText status={consistency.status} />
+      <Typography variant="body2" paragraph>
+        {consistency.reason}
+      </Typography>
+      {tables.length === 0 ? (
+        <Typography variant="body2">
+          No windows to compare yet: they appear once both layers hold data.
+        </Typography>
+      ) : (
+        tables.map(table => (
+          <Timeline
+            key={table}
+            table={table}
+            windows={consistency.windows
+              .filter(w => w.table === table)
+              .sort((a, b) => a.windowStart.localeCompare(b.windowStart))}
+          />
+        ))
+      )}
+      {differing.length > 0 && (
+        <>
+          <Typography variant="subtitle2" component="h3">
+            Windows that differ ({differing.length})
+          </Typography>
+          <ul className={classes.differences}>
+            {differing.map(w => (
+              <li key={`${w.table}-${w.windowStart}`}>
+                <strong>
+                  {w.table} {formatTime(w.windowStart)}–
+                  {formatTime(w.windowEnd)}
+                </strong>
+                : {w.differences.join('; ')}
+              </li>
+            ))}
+          </ul>
+          {consistency.repair && (
+            <Typography variant="body2">
+              <strong>What to do:</strong> {consistency.repair}
+            </Typography>
+          )}
+        </>
+      )}
+      {consistency.history.length > 1 && (
+        <Typography variant="caption" display="block" style={{ marginTop: 8 }}>
+          Last {consistency.history.length} checks:{' '}
+          {(['consistent', 'converging', 'diverged'] as const)
+            .map(
+              s =>
+                `${
+                  consistency.history.filter(h => h.status === s).length
+                } ${s}`,
+            )
+            .join(', ')}
+          .
+        </Typography>
+      )}
+    </InfoCard>
+  );
+}

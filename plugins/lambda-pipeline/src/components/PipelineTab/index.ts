@@ -1,0 +1,1 @@
+export { PipelineTab } from './PipelineTab';
