@@ -83,6 +83,49 @@ function growth(window: Sample[], counter: NumericCounter): number | null {
     : last - first;
 }
 
+const LAGS: Array<{
+  id: ConsumerLag['id'];
+  title: string;
+  counter: NumericCounter;
+}> = [
+  { id: 'speed', title: 'Speed job (Spark → ClickHouse)', counter: 'speedLag' },
+  {
+    id: 'lake-sink',
+    title: 'Lake sink (Kafka Connect → Iceberg)',
+    counter: 'lakeSinkLag',
+  },
+  {
+    id: 'batch',
+    title: 'Batch load (Iceberg → Snowflake)',
+    counter: 'batchLag',
+  },
+];
+
+/** A gauge's value at every sample that has it. */
+function gauge(samples: Sample[], counter: NumericCounter): LagPoint[] {
+  return samples.flatMap(sample => {
+    const value = sample.counters[counter];
+    return value === null
+      ? []
+      : [{ t: sample.at.toISOString(), events: value }];
+  });
+}
+
+/** A counter's growth per sampling interval (a reset gives no point). */
+function arrivals(
+  samples: Sample[],
+  counter: NumericCounter,
+): DeadLetterPoint[] {
+  const points: DeadLetterPoint[] = [];
+  for (let i = 1; i < samples.length; i++) {
+    const a = samples[i - 1].counters[counter];
+    const b = samples[i].counters[counter];
+    if (a === null || b === null || b < a) continue;
+    points.push({ t: samples[i].at.toISOString(), newEvents: b - a });
+  }
+  return points;
+}
+
 /**
  * Throughput per stage from stored samples (oldest first), against the
  * spec's target, and the stage that holds the pipeline back: the first one
@@ -205,47 +248,4 @@ export function computeThroughput(
       series: arrivals(samples, 'deadLetters'),
     },
   };
-}
-
-const LAGS: Array<{
-  id: ConsumerLag['id'];
-  title: string;
-  counter: NumericCounter;
-}> = [
-  { id: 'speed', title: 'Speed job (Spark → ClickHouse)', counter: 'speedLag' },
-  {
-    id: 'lake-sink',
-    title: 'Lake sink (Kafka Connect → Iceberg)',
-    counter: 'lakeSinkLag',
-  },
-  {
-    id: 'batch',
-    title: 'Batch load (Iceberg → Snowflake)',
-    counter: 'batchLag',
-  },
-];
-
-/** A gauge's value at every sample that has it. */
-function gauge(samples: Sample[], counter: NumericCounter): LagPoint[] {
-  return samples.flatMap(sample => {
-    const value = sample.counters[counter];
-    return value === null
-      ? []
-      : [{ t: sample.at.toISOString(), events: value }];
-  });
-}
-
-/** A counter's growth per sampling interval (a reset gives no point). */
-function arrivals(
-  samples: Sample[],
-  counter: NumericCounter,
-): DeadLetterPoint[] {
-  const points: DeadLetterPoint[] = [];
-  for (let i = 1; i < samples.length; i++) {
-    const a = samples[i - 1].counters[counter];
-    const b = samples[i].counters[counter];
-    if (a === null || b === null || b < a) continue;
-    points.push({ t: samples[i].at.toISOString(), newEvents: b - a });
-  }
-  return points;
 }

@@ -5,6 +5,11 @@ import {
   entityRouteRef,
 } from '@backstage/plugin-catalog-react';
 import { screen } from '@testing-library/react';
+import {
+  LambdaPipelineApi,
+  lambdaPipelineApiRef,
+} from '../../api/LambdaPipelineApi';
+import { health, throughput } from '../../__fixtures__/monitoring';
 import { DatasetCard, formatBytes } from './DatasetCard';
 
 const clickhouseTable: Entity = {
@@ -16,7 +21,10 @@ const clickhouseTable: Entity = {
       'lambda-pipelines.io/pipeline': 'system:default/orders',
       'lambda-pipelines.io/dataset': 'clickhouse:orders.orders',
     },
-    labels: { 'lambda-pipelines.io/managed': 'true' },
+    labels: {
+      'lambda-pipelines.io/managed': 'true',
+      'lambda-pipelines.io/layer': 'speed',
+    },
   },
   spec: {
     type: 'clickhouse-table',
@@ -44,12 +52,23 @@ const clickhouseTable: Entity = {
   },
 };
 
-const render = (entity: Entity) =>
+const monitoring = (): Partial<LambdaPipelineApi> => ({
+  getHealth: jest.fn().mockResolvedValue(health()),
+  getThroughput: jest.fn().mockResolvedValue(throughput()),
+});
+
+const render = (
+  entity: Entity,
+  api: Partial<LambdaPipelineApi> = monitoring(),
+) =>
   renderInTestApp(
     <EntityProvider entity={entity}>
       <DatasetCard />
     </EntityProvider>,
-    { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
+    {
+      apis: [[lambdaPipelineApiRef, api]],
+      mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
+    },
   );
 
 describe('DatasetCard', () => {
@@ -65,6 +84,93 @@ describe('DatasetCard', () => {
     expect(
       screen.getByText('open its Lambda pipeline tab').closest('a'),
     ).toHaveAttribute('href', '/catalog/default/system/orders/lambda-pipeline');
+  });
+
+  it("shows the live freshness of a table's layer, and the lag of a CDC topic", async () => {
+    const api = monitoring();
+    await render(clickhouseTable, api);
+    expect(
+      await screen.findByText('speed layer is 3 s behind'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'Speed layer: the speed layer is 1,200 events behind Kafka',
+      ),
+    ).toBeInTheDocument();
+    expect(api.getHealth).toHaveBeenCalledWith({
+      namespace: 'default',
+      name: 'orders',
+    });
+  });
+
+  it('shows the consumers behind a CDC topic, and the count of a dead-letter topic', async () => {
+    const topic = (name: string): Entity => ({
+      ...clickhouseTable,
+      metadata: {
+        ...clickhouseTable.metadata,
+        name: `orders-topic-${name}`,
+        labels: {
+          'lambda-pipelines.io/managed': 'true',
+          'lambda-pipelines.io/layer': 'ingest',
+        },
+      },
+      spec: {
+        type: 'kafka-topic',
+        owner: 'group:default/data-platform',
+        dataset: {
+          environment: 'dev',
+          system: 'kafka',
+          name,
+          state: 'present',
+          kind: 'topic',
+          partitions: 4,
+        },
+      },
+    });
+    await render(topic('orders.public.orders'));
+    expect(
+      await screen.findByText('Lag: Speed job (Spark → ClickHouse)'),
+    ).toBeInTheDocument();
+    expect(screen.getByText('1,200 events')).toBeInTheDocument();
+    expect(screen.getByText('40 events')).toBeInTheDocument();
+  });
+
+  it('shows the dead letters of a dead-letter topic, and says when live status is unavailable', async () => {
+    const dlq: Entity = {
+      ...clickhouseTable,
+      metadata: {
+        ...clickhouseTable.metadata,
+        labels: { 'lambda-pipelines.io/layer': 'ingest' },
+      },
+      spec: {
+        type: 'kafka-topic',
+        owner: 'group:default/data-platform',
+        dataset: {
+          environment: 'dev',
+          system: 'kafka',
+          name: 'orders.dlq',
+          state: 'present',
+        },
+      },
+    };
+    await render(dlq);
+    expect(await screen.findByText('Dead letters')).toBeInTheDocument();
+    expect(screen.getByText('7')).toBeInTheDocument();
+  });
+
+  it('keeps the facts when the live status cannot be read', async () => {
+    await render(clickhouseTable, {
+      getHealth: jest.fn().mockRejectedValue(new TypeError('Failed to fetch')),
+      getThroughput: jest
+        .fn()
+        .mockRejectedValue(new TypeError('Failed to fetch')),
+    });
+    expect(
+      await screen.findByText(
+        /^Live status unavailable: the Lambda pipelines backend could not be reached/,
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByText('ReplacingMergeTree')).toBeInTheDocument();
   });
 
   it('says when no pipeline owns a dataset, and when its system has not got it', async () => {

@@ -92,7 +92,10 @@ export function DatasetLive(props: {
         </Typography>
       )}
       {Object.keys(facts).length > 0 && (
-        <StructuredMetadataTable metadata={facts} />
+        <StructuredMetadataTable
+          metadata={facts}
+          options={{ titleFormat: key => key }}
+        />
       )}
     </>
   );

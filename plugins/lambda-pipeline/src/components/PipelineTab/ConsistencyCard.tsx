@@ -2,10 +2,12 @@ import { InfoCard } from '@backstage/core-components';
 import type {
   ConsistencyWindow,
   PipelineConsistencyResponse,
+  WindowFigures,
   WindowStatus,
 } from '@internal/backstage-plugin-lambda-pipeline-common';
 import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';
+import { useState } from 'react';
 import { makeStyles, Theme, useTheme } from '@material-ui/core/styles';
 import { formatTime } from '../shared/format';
 import { StatusText, WINDOW_TEXT } from '../shared/StatusText';
@@ -53,7 +55,9 @@ const useStyles = makeStyles(theme => ({
     alignItems: 'center',
     justifyContent: 'center',
     fontSize: 13,
-    cursor: 'default',
+    cursor: 'pointer',
+    border: 'none',
+    padding: 0,
     '&:focus': {
       outline: `2px solid ${theme.palette.text.primary}`,
       outlineOffset: 1,
@@ -70,31 +74,100 @@ const windowLabel = (w: ConsistencyWindow) =>
     w.differences.length ? ` (${w.differences.join('; ')})` : ''
   }`;
 
-function Timeline(props: { table: string; windows: ConsistencyWindow[] }) {
+function Timeline(props: {
+  table: string;
+  windows: ConsistencyWindow[];
+  selected?: ConsistencyWindow;
+  onSelect: (w: ConsistencyWindow) => void;
+}) {
+  const { table, windows, selected, onSelect } = props;
   const classes = useStyles();
   const theme = useTheme();
   return (
     <div className={classes.row}>
-      <span className={classes.table}>{props.table}</span>
+      <span className={classes.table}>{table}</span>
       <ul
         className={classes.cells}
-        aria-label={`${props.table}: windows, oldest first`}
+        aria-label={`${table}: windows, oldest first`}
       >
-        {props.windows.map(w => (
-          <li
-            key={w.windowStart}
-            tabIndex={0}
-            aria-label={windowLabel(w)}
-            title={windowLabel(w)}
-            data-status={w.status}
-            className={`${classes.cell} ${w.closed ? '' : classes.open}`}
-            style={{ background: statusColor(theme, w.status) }}
-          >
-            <span aria-hidden>{SYMBOL[w.status]}</span>
+        {windows.map(w => (
+          <li key={w.windowStart} data-status={w.status}>
+            <button
+              type="button"
+              aria-label={windowLabel(w)}
+              aria-pressed={selected === w}
+              title={windowLabel(w)}
+              onClick={() => onSelect(w)}
+              className={`${classes.cell} ${w.closed ? '' : classes.open}`}
+              style={{ background: statusColor(theme, w.status) }}
+            >
+              <span aria-hidden>{SYMBOL[w.status]}</span>
+            </button>
           </li>
         ))}
       </ul>
     </div>
+  );
+}
+
+const figureRows: Array<[string, (f: WindowFigures) => string]> = [
+  ['Rows', f => f.rows.toLocaleString('en-US')],
+  ['Distinct keys', f => f.distinctKeys.toLocaleString('en-US')],
+  ['Deleted', f => f.deleted.toLocaleString('en-US')],
+  ['Fingerprint XOR', f => f.fingerprintXor],
+];
+
+/** Both layers' figures for one window, side by side. */
+function WindowDetails(props: { window: ConsistencyWindow }) {
+  const w = props.window;
+  const sums = [
+    ...new Set([
+      ...Object.keys(w.speed?.sums ?? {}),
+      ...Object.keys(w.batch?.sums ?? {}),
+    ]),
+  ];
+  const rows: Array<[string, string, string]> = [
+    ...figureRows.map(
+      ([label, get]) =>
+        [label, w.speed ? get(w.speed) : '—', w.batch ? get(w.batch) : '—'] as [
+          string,
+          string,
+          string,
+        ],
+    ),
+    ...sums.map(
+      name =>
+        [
+          `Sum of ${name}`,
+          w.speed?.sums[name] ?? '—',
+          w.batch?.sums[name] ?? '—',
+        ] as [string, string, string],
+    ),
+  ];
+  return (
+    <table style={{ borderCollapse: 'collapse', margin: '8px 0' }}>
+      <caption style={{ textAlign: 'left' }}>{windowLabel(w)}</caption>
+      <thead>
+        <tr>
+          <th scope="col" />
+          <th scope="col">Speed (ClickHouse)</th>
+          <th scope="col">Batch (Snowflake)</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(([label, speed, batch]) => (
+          <tr key={label}>
+            <th scope="row" style={{ textAlign: 'left', paddingRight: 16 }}>
+              {label}
+            </th>
+            <td style={{ fontFamily: 'monospace', paddingRight: 16 }}>
+              {speed}
+            </td>
+            <td style={{ fontFamily: 'monospace' }}>{batch}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
@@ -113,6 +186,7 @@ export function ConsistencyCard(props: {
   const classes = useStyles();
   const tables = [...new Set(consistency.windows.map(w => w.table))].sort();
   const differing = consistency.windows.filter(w => w.status === 'diverged');
+  const [selected, setSelected] = useState<ConsistencyWindow>();
   return (
     <InfoCard
       title="Speed vs batch layer"
@@ -157,11 +231,16 @@ export function ConsistencyCard(props: {
           <Timeline
             key={table}
             table={table}
+            selected={selected}
+            onSelect={w => setSelected(selected === w ? undefined : w)}
             windows={consistency.windows
               .filter(w => w.table === table)
               .sort((a, b) => a.windowStart.localeCompare(b.windowStart))}
           />
         ))
+      )}
+      {selected && consistency.windows.includes(selected) && (
+        <WindowDetails window={selected} />
       )}
       {differing.length > 0 && (
         <>

@@ -156,10 +156,23 @@ describe('PipelineTab', () => {
       'diverged',
       'converging',
     ]);
-    expect(cells[1]).toHaveAccessibleName(
+    expect(within(cells[1]).getByRole('button')).toHaveAccessibleName(
       /public\.orders \d\d:05–\d\d:10: Diverged \(rows 120 vs 118; distinct keys 120 vs 118\)/,
     );
-    expect(cells[2]).toHaveAccessibleName(/Converging \(still open\)/);
+    expect(
+      within(cells[2]).getByRole('button', {
+        name: /Converging \(still open\)/,
+      }),
+    ).toBeInTheDocument();
+    // A window's figures, both layers side by side, on request.
+    fireEvent.click(within(cells[1]).getByRole('button'));
+    const details = screen.getByRole('table', { name: /05–\d\d:10: Diverged/ });
+    expect(
+      within(details).getByRole('row', { name: 'Rows 120 118' }),
+    ).toBeInTheDocument();
+    expect(
+      within(details).getByRole('row', { name: 'Sum of amount 100.00 100.00' }),
+    ).toBeInTheDocument();
     expect(screen.getByText('Windows that differ (1)')).toBeInTheDocument();
     expect(
       screen.getByText(/Re-run the batch load for the differing windows/),

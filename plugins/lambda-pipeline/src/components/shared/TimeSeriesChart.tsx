@@ -93,8 +93,8 @@ export function TimeSeriesChart(props: {
   const y = (v: number) =>
     H - PAD.bottom - (v / yMax) * (H - PAD.top - PAD.bottom);
   const yTicks = [0, 0.25, 0.5, 0.75, 1].map(f => f * yMax);
-  const xTicks =
-    times.length === 0 ? [] : t1 === t0 ? [t0] : [t0, (t0 + t1) / 2, t1];
+  let xTicks: number[] = [];
+  if (times.length > 0) xTicks = t1 === t0 ? [t0] : [t0, (t0 + t1) / 2, t1];
 
   const newest = (s: ChartSeries) =>
     s.points.length
