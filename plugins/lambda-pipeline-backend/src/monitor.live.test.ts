@@ -1,9 +1,3 @@
-import {
-  coreServices,
-  createServiceFactory,
-  SchedulerService,
-  SchedulerServiceTaskFunction,
-} from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
@@ -11,78 +5,20 @@ import {
   PipelineHealthResponse,
   PipelineThroughputResponse,
 } from '@internal/backstage-plugin-lambda-pipeline-common';
-import {
-  stackEnvironment,
-  stackUp,
-} from '@internal/backstage-plugin-lambda-pipeline-node/testUtils';
-import { execFileSync } from 'child_process';
+import { stackUp } from '@internal/backstage-plugin-lambda-pipeline-node/testUtils';
 import fs from 'fs';
-import net from 'net';
-import os from 'os';
 import path from 'path';
 import request from 'supertest';
 import { LivePipeline, OrderRow } from './__testUtils__/livePipeline';
 import { openApiProblems } from './__testUtils__/openapi';
+import {
+  environmentConfig,
+  ownClickHouse,
+  recordingScheduler,
+} from './__testUtils__/stack';
 import { lambdaPipelinePlugin } from './plugin';
 
 jest.setTimeout(20 * 60_000);
-
-const STACK_CLI = path.resolve(__dirname, '../../../stack/cli.mjs');
-
-/** Config data of one environment (what `lp-stack env --app-config` describes), without empty values. */
-const environmentConfig = (
-  env: Record<string, string>,
-  overrides: Record<string, unknown> = {},
-) => {
-  const {
-    name: _name,
-    kubernetes: _k,
-    airflow: _a,
-    ...systems
-  } = stackEnvironment(env) as any;
-  return JSON.parse(JSON.stringify({ ...systems, ...overrides }));
-};
-
-/** A scheduler that records the plugin's tasks so the test runs them when it wants. */
-function recordingScheduler() {
-  const tasks = new Map<string, SchedulerServiceTaskFunction>();
-  const run = async (id: string) => {
-    const fn = tasks.get(id);
-    if (!fn)
-      throw new Error(
-        `no task ${id}; scheduled: ${[...tasks.keys()].join(', ')}`,
-      );
-    await fn(new AbortController().signal);
-  };
-  const factory = createServiceFactory({
-    service: coreServices.scheduler,
-    deps: {},
-    factory: () =>
-      ({
-        scheduleTask: async (task: {
-          id: string;
-          fn: SchedulerServiceTaskFunction;
-        }) => {
-          tasks.set(task.id, task.fn);
-        },
-        triggerTask: run,
-        createScheduledTaskRunner: () => ({
-          run: async (task: { id: string; fn: SchedulerServiceTaskFunction }) =>
-            void tasks.set(task.id, task.fn),
-        }),
-        getScheduledTasks: async () => [],
-      } as unknown as SchedulerService),
-  });
-  return { factory, run };
-}
-
-const freePort = async () => {
-  const server = net.createServer();
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise(resolve => server.close(resolve));
-  return port;
-};
 
 const layer = (health: PipelineHealthResponse, id: string) =>
   health.layers.find(l => l.id === id)!;
@@ -431,21 +367,11 @@ describe('lambda-pipeline backend on the real stack', () => {
 
   it('reports the speed layer down when its ClickHouse stops, and still reports the rest', async () => {
     // A ClickHouse of its own (the stack's, started in another state directory), stopped mid-test.
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-ch-'));
-    const port = await freePort();
-    const cliEnv = {
-      ...process.env,
-      NODE_OPTIONS: '',
-      LP_STACK_DIR: stateDir,
-      LP_STACK_PORT_CLICKHOUSE: String(port),
-    };
-    execFileSync(process.execPath, [STACK_CLI, 'up', 'clickhouse'], {
-      env: cliEnv,
-      stdio: 'ignore',
-    });
+    const clickhouse = await ownClickHouse();
+    const port = new URL(clickhouse.url).port;
     const name = `lpc-${run}`;
     const other = await LivePipeline.start(
-      { ...env, LP_CLICKHOUSE_URL: `http://127.0.0.1:${port}` },
+      { ...env, LP_CLICKHOUSE_URL: clickhouse.url },
       name,
     );
     fs.writeFileSync(path.join(other.specDir, 'catalog-info.yaml'), '');
@@ -460,10 +386,7 @@ describe('lambda-pipeline backend on the real stack', () => {
             lambdaPipelines: {
               environments: {
                 dev: environmentConfig(env, {
-                  clickhouse: {
-                    url: `http://127.0.0.1:${port}`,
-                    username: 'default',
-                  },
+                  clickhouse: { url: clickhouse.url, username: 'default' },
                 }),
               },
               monitoring: { probeTimeoutMs: 10_000 },
@@ -482,10 +405,7 @@ describe('lambda-pipeline backend on the real stack', () => {
       expect(component(await healthOf(), 'clickhouse')?.status).not.toBe(
         'down',
       );
-      execFileSync(process.execPath, [STACK_CLI, 'down', 'clickhouse'], {
-        env: cliEnv,
-        stdio: 'ignore',
-      });
+      clickhouse.stop();
       const health = await healthOf();
       expect(component(health, 'clickhouse')).toMatchObject({
         status: 'down',
@@ -506,12 +426,8 @@ describe('lambda-pipeline backend on the real stack', () => {
       expect(component(health, 'snowflake')).toBeDefined();
     } finally {
       await backend.stop();
-      execFileSync(process.execPath, [STACK_CLI, 'down', 'clickhouse'], {
-        env: cliEnv,
-        stdio: 'ignore',
-      });
+      clickhouse.stop();
       await other.stop().catch(() => undefined);
-      fs.rmSync(stateDir, { recursive: true, force: true });
     }
   });
 
