@@ -461,7 +461,7 @@ async function browserChecks() {
     );
     check(
       'browser: the Pipelines page lists pipelines',
-      await visit('/lambda-pipelines', 'Orders pipeline jobs', 'pipelines'),
+      await visit('/lambda-pipelines', 'Pipelines (1)', 'pipelines'),
     );
     check(
       'browser: the sidebar links to the Pipelines page',

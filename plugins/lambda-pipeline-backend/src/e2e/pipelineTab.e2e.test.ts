@@ -11,7 +11,9 @@
  * tests; it is not part of `yarn test` (it starts the whole app; the
  * package's jest settings leave `src/e2e/` out) but its own step of
  * `scripts/test.sh` (`yarn workspace ... test:e2e`). Screenshots go to a temporary directory, or to
- * `LP_SCREENSHOTS_DIR` (docs/screenshots to refresh the README's).
+ * `LP_SCREENSHOTS_DIR`; `LP_E2E_WARMUP_SECONDS` lets the load run a while
+ * first. To refresh the README's:
+ * `LP_SCREENSHOTS_DIR=docs/screenshots LP_E2E_WARMUP_SECONDS=150 yarn workspace @internal/backstage-plugin-lambda-pipeline-backend test:e2e`
  */
 import { stackUp } from '@internal/backstage-plugin-lambda-pipeline-node/testUtils';
 import { ChildProcess, spawn } from 'child_process';
@@ -58,6 +60,17 @@ async function waitUntil(
     }
     await new Promise(r => setTimeout(r, 2000));
   }
+}
+
+/** The environment a person's shell would give scripts/start.sh: without jest's NODE_ENV=test (the app's browserslist has no "test" entry) and its worker settings. */
+function startEnv(): NodeJS.ProcessEnv {
+  const {
+    NODE_ENV: _nodeEnv,
+    JEST_WORKER_ID: _worker,
+    NODE_OPTIONS: _options,
+    ...rest
+  } = process.env;
+  return rest;
 }
 
 describe('the Lambda pipeline tab, in a browser, on a live pipeline', () => {
@@ -245,7 +258,7 @@ describe('the Lambda pipeline tab, in a browser, on a live pipeline', () => {
         cwd: ROOT,
         detached: true,
         stdio: ['ignore', out, out],
-        env: { ...process.env, NODE_OPTIONS: '' },
+        env: startEnv(),
       },
     );
     try {
@@ -267,6 +280,13 @@ describe('the Lambda pipeline tab, in a browser, on a live pipeline', () => {
     } catch (error) {
       log(fs.readFileSync(appLog, 'utf8').split('\n').slice(-40).join('\n'));
       throw error;
+    }
+
+    // For screenshots with more history in the charts.
+    const warmup = Number(process.env.LP_E2E_WARMUP_SECONDS ?? 0);
+    if (warmup > 0) {
+      log(`letting the pipeline run for ${warmup} s before looking`);
+      await new Promise(r => setTimeout(r, warmup * 1000));
     }
 
     const { chromium } = await import('playwright-core');
@@ -335,15 +355,34 @@ describe('the Lambda pipeline tab, in a browser, on a live pipeline', () => {
       name: /^Events per second per stage/,
     });
     await chart.waitFor({ timeout: 120_000 });
-    expect(await chart.locator('path').count()).toBeGreaterThanOrEqual(2);
+    // Lines (not single points) once two rates per stage exist.
+    await waitUntil(
+      'lines in the throughput chart',
+      async () => (await chart.locator('path').count()) >= 2,
+      120,
+    );
     expect(await chart.getAttribute('aria-labelledby')).toBeTruthy();
+    // The target, as the legend states it.
     await page
-      .getByText(/target 1,000 events\/s/)
-      .first()
+      .getByRole('list', { name: 'Events per second per stage: legend' })
+      .getByText('target 1,000 events/s')
       .waitFor();
 
-    await page.getByText('Consumer lag').waitFor();
-    await page.getByText(live.targets.deadLetterTopic).first().waitFor();
+    await page.getByText('Consumer lag', { exact: true }).waitFor();
+    await page
+      .getByRole('img', {
+        name: /^Lake sink \(Kafka Connect → Iceberg\) lag: /,
+      })
+      .waitFor();
+    // The dead-letter card names its topic and counts the three poison messages.
+    await page.getByText('Dead letters', { exact: true }).waitFor();
+    await page
+      .locator('code', { hasText: live.targets.deadLetterTopic })
+      .first()
+      .waitFor();
+    await page
+      .getByRole('img', { name: /^Dead letters per sample: / })
+      .waitFor();
 
     // The consistency timeline: the hour missing a row is diverged and named, with what to do.
     const timeline = page.getByRole('list', {
@@ -388,12 +427,14 @@ describe('the Lambda pipeline tab, in a browser, on a live pipeline', () => {
     expect(await row.count()).toBe(1);
     await row.getByText(/of 1,000 events\/s/).waitFor({ timeout: 60_000 });
     await row.getByText(/^(OK|Degraded|Down)$/).waitFor();
-    await page.getByRole('link', { name: 'Create pipeline' }).waitFor();
+    // A link styled as a button.
+    const create = page.getByRole('button', { name: 'Create pipeline' });
+    await create.waitFor();
     await page.screenshot({
       path: path.join(shots, 'pipelines-page.png'),
       fullPage: true,
     });
-    await page.getByRole('link', { name: 'Create pipeline' }).click();
+    await create.click();
     await page.waitForURL(/\/create\/templates\/default\/lambda-pipeline/);
   });
 

@@ -14,7 +14,12 @@ import {
   PipelineSpecResponse,
   snowflakeTableName,
 } from '@internal/backstage-plugin-lambda-pipeline-common';
+import Accordion from '@material-ui/core/Accordion';
+import AccordionDetails from '@material-ui/core/AccordionDetails';
+import AccordionSummary from '@material-ui/core/AccordionSummary';
 import Grid from '@material-ui/core/Grid';
+import Typography from '@material-ui/core/Typography';
+import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
 
 const PHASE_TEXT: Record<ComponentSizing['phase'], string> = {
   steady: 'always',
@@ -96,20 +101,34 @@ export const PipelineDesign = (props: { value: PipelineSpecResponse }) => {
         </p>
       </Grid>
       <Grid item xs={12}>
-        <Table
-          title={`Memory plan: ${formatMiB(
-            sizing.memory.steadyLimitMiB,
-          )} steady + ${formatMiB(
-            sizing.memory.burstLimitMiB,
-          )} during batch runs (${formatMiB(
-            sizing.memory.deployLimitMiB,
-          )} while deploying), ${formatMiB(
-            sizing.memory.headroomMiB,
-          )} headroom`}
-          options={{ paging: false, search: false, padding: 'dense' }}
-          data={sizing.memory.components}
-          columns={memoryColumns}
-        />
+        {/* The full memory table is long: folded, with its totals in the summary. */}
+        <Accordion TransitionProps={{ unmountOnExit: false }}>
+          <AccordionSummary expandIcon={<ExpandMoreIcon />}>
+            <Typography variant="h6" component="h3">
+              {`Memory plan: ${formatMiB(
+                sizing.memory.steadyLimitMiB,
+              )} steady + ${formatMiB(
+                sizing.memory.burstLimitMiB,
+              )} during batch runs (${formatMiB(
+                sizing.memory.deployLimitMiB,
+              )} while deploying), ${formatMiB(
+                sizing.memory.headroomMiB,
+              )} headroom`}
+            </Typography>
+          </AccordionSummary>
+          <AccordionDetails style={{ display: 'block' }}>
+            <Table
+              options={{
+                paging: false,
+                search: false,
+                toolbar: false,
+                padding: 'dense',
+              }}
+              data={sizing.memory.components}
+              columns={memoryColumns}
+            />
+          </AccordionDetails>
+        </Accordion>
       </Grid>
     </Grid>
   );
