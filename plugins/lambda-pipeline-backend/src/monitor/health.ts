@@ -259,7 +259,7 @@ function speedFreshnessText(
 ): string {
   if (lag === 0)
     return `speed layer is up to date${
-      newest ? ` (newest event ${newest})` : ''
+      newest ? ` (newest event ${clock(newest)})` : ''
     }`;
   if (behind !== null)
     return `speed layer is ${humanSeconds(behind)} behind (${fmt(
@@ -301,6 +301,12 @@ function ago(from: string | null | undefined, now: Date): number | null {
   return from
     ? Math.max(0, Math.round((now.getTime() - new Date(from).getTime()) / 1000))
     : null;
+}
+
+/** A time for people reading a status: 2026-12-01 11:00 UTC (seconds only when not zero). */
+function clock(iso: string): string {
+  const text = new Date(iso).toISOString().slice(0, 19).replace('T', ' ');
+  return `${text.endsWith(':00') ? text.slice(0, 16) : text} UTC`;
 }
 
 function humanSeconds(seconds: number): string {
@@ -762,7 +768,9 @@ export function assessHealth(
       batchFreshness = {
         ...(completeUpTo ? { completeUpTo } : {}),
         text: completeUpTo
-          ? `batch complete up to ${completeUpTo}`
+          ? `batch complete up to ${clock(completeUpTo)} (${humanSeconds(
+              ago(completeUpTo, now) ?? 0,
+            )} ago)`
           : 'batch layer has no complete window yet',
       };
     }

@@ -150,11 +150,11 @@ describe('assessHealth', () => {
       ['serving', 'ok'],
     ]);
     expect(h.layers[1].freshness?.text).toBe(
-      'speed layer is up to date (newest event 2026-12-01T11:59:58.000Z)',
+      'speed layer is up to date (newest event 2026-12-01 11:59:58 UTC)',
     );
     expect(h.layers[2].freshness).toEqual({
       completeUpTo: '2026-12-01T11:00:00.000Z',
-      text: 'batch complete up to 2026-12-01T11:00:00.000Z',
+      text: 'batch complete up to 2026-12-01 11:00 UTC (60 min ago)',
     });
     expect(find(h, 'snowflake')?.evidence).toMatchObject({
       lagEvents: 10,

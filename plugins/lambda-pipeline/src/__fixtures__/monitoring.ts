@@ -59,7 +59,7 @@ export const health = (
       reason: 'the last load finished on time',
       freshness: {
         completeUpTo: at(0),
-        text: 'batch complete up to 09:00',
+        text: 'batch complete up to 2026-12-02 09:00 UTC (30 min ago)',
       },
       components: [],
     },

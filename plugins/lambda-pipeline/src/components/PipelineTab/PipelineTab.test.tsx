@@ -103,7 +103,11 @@ describe('PipelineTab', () => {
         screen.getByRole('region', { name: `${title}: ${status}` }),
       ).toBeInTheDocument();
     expect(screen.getByText('speed layer is 3 s behind')).toBeInTheDocument();
-    expect(screen.getByText('batch complete up to 09:00')).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'batch complete up to 2026-12-02 09:00 UTC (30 min ago)',
+      ),
+    ).toBeInTheDocument();
     // Evidence, behind a disclosure.
     expect(screen.getByText('allowedLagEvents')).toBeInTheDocument();
 
