@@ -3,8 +3,6 @@ import {
   createBackendPlugin,
   createServiceFactory,
   LoggerService,
-  SchedulerService,
-  SchedulerServiceTaskFunction,
 } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
@@ -27,6 +25,7 @@ import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import {
   stackEnvironment,
   stackUp,
+  recordingScheduler,
 } from '@internal/backstage-plugin-lambda-pipeline-node/testUtils';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -109,34 +108,6 @@ function memory() {
   return {
     rssMiB: Math.round(m.rss / MiB),
     heapUsedMiB: Math.round(m.heapUsed / MiB),
-  };
-}
-
-/** Records scheduled tasks, so the bench runs the refresh itself and times it. */
-function recordingScheduler() {
-  const tasks = new Map<string, SchedulerServiceTaskFunction>();
-  return {
-    factory: createServiceFactory({
-      service: coreServices.scheduler,
-      deps: {},
-      factory: () =>
-        ({
-          scheduleTask: async (task: {
-            id: string;
-            fn: SchedulerServiceTaskFunction;
-          }) => void tasks.set(task.id, task.fn),
-          triggerTask: async () => undefined,
-          createScheduledTaskRunner: () => ({
-            run: async (task: {
-              id: string;
-              fn: SchedulerServiceTaskFunction;
-            }) => void tasks.set(task.id, task.fn),
-          }),
-          getScheduledTasks: async () => [],
-        } as unknown as SchedulerService),
-    }),
-    run: (id: string) => tasks.get(id)!(new AbortController().signal),
-    has: (id: string) => tasks.has(id),
   };
 }
 

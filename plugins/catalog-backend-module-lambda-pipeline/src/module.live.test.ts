@@ -3,8 +3,6 @@ import {
   createBackendPlugin,
   createServiceFactory,
   LoggerService,
-  SchedulerService,
-  SchedulerServiceTaskFunction,
 } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
@@ -30,6 +28,7 @@ import {
 import {
   stackEnvironment,
   stackUp,
+  recordingScheduler,
 } from '@internal/backstage-plugin-lambda-pipeline-node/testUtils';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -45,32 +44,10 @@ import { DATASETS_TASK_ID } from './module';
 snowflake.configure({ logLevel: 'OFF' });
 jest.setTimeout(10 * 60_000);
 
-/** A scheduler that records tasks so the test runs a refresh when it wants one. */
-function recordingScheduler() {
-  const tasks = new Map<string, SchedulerServiceTaskFunction>();
-  const factory = createServiceFactory({
-    service: coreServices.scheduler,
-    deps: {},
-    factory: () =>
-      ({
-        scheduleTask: async (task: {
-          id: string;
-          fn: SchedulerServiceTaskFunction;
-        }) => void tasks.set(task.id, task.fn),
-        triggerTask: async () => undefined,
-        createScheduledTaskRunner: () => ({
-          run: async (task: { id: string; fn: SchedulerServiceTaskFunction }) =>
-            void tasks.set(task.id, task.fn),
-        }),
-        getScheduledTasks: async () => [],
-      } as unknown as SchedulerService),
-  });
-  const refresh = async () => {
-    const fn = tasks.get(DATASETS_TASK_ID);
-    if (!fn) throw new Error(`${DATASETS_TASK_ID} was not scheduled`);
-    await fn(new AbortController().signal);
-  };
-  return { factory, refresh };
+/** The scheduler records the module's task, so the test runs a refresh when it wants one. */
+function refreshingScheduler() {
+  const scheduler = recordingScheduler();
+  return { ...scheduler, refresh: () => scheduler.run(DATASETS_TASK_ID) };
 }
 
 /** Every line the backend logs, for assertions on what it says (and does not say). */
@@ -154,7 +131,7 @@ describe('dataset entities from pipeline specs and the live systems (real stack)
   let proxy: Awaited<ReturnType<typeof tcpProxy>>;
   let catalog: CatalogService;
   let stopBackend: () => Promise<void>;
-  const scheduler = recordingScheduler();
+  const scheduler = refreshingScheduler();
   const logs = capturingLogger();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lpcat-'));
 

@@ -4,7 +4,13 @@
  *
  * @packageDocumentation
  */
-import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createServiceFactory,
+  resolvePackagePath,
+  SchedulerService,
+  SchedulerServiceTaskFunction,
+} from '@backstage/backend-plugin-api';
 import { execFileSync } from 'child_process';
 import type { PipelineEnvironmentConfig } from './environments/config';
 
@@ -127,4 +133,36 @@ export function stackEnvironment(
         }
       : {}),
   };
+}
+
+/**
+ * A scheduler that records the tasks a plugin or module schedules, so a test
+ * (or a benchmark) runs them when it wants instead of on their schedule.
+ */
+export function recordingScheduler() {
+  const tasks = new Map<string, SchedulerServiceTaskFunction>();
+  const run = async (id: string) => {
+    const fn = tasks.get(id);
+    if (!fn)
+      throw new Error(
+        `no task ${id}; scheduled: ${[...tasks.keys()].join(', ') || 'none'}`,
+      );
+    await fn(new AbortController().signal);
+  };
+  const record = async (task: {
+    id: string;
+    fn: SchedulerServiceTaskFunction;
+  }) => void tasks.set(task.id, task.fn);
+  const factory = createServiceFactory({
+    service: coreServices.scheduler,
+    deps: {},
+    factory: () =>
+      ({
+        scheduleTask: record,
+        triggerTask: run,
+        createScheduledTaskRunner: () => ({ run: record }),
+        getScheduledTasks: async () => [],
+      } as unknown as SchedulerService),
+  });
+  return { factory, run, has: (id: string) => tasks.has(id) };
 }

@@ -1,10 +1,6 @@
-import {
-  coreServices,
-  createServiceFactory,
-  SchedulerService,
-  SchedulerServiceTaskFunction,
-} from '@backstage/backend-plugin-api';
 import { stackEnvironment } from '@internal/backstage-plugin-lambda-pipeline-node/testUtils';
+
+export { recordingScheduler } from '@internal/backstage-plugin-lambda-pipeline-node/testUtils';
 import { execFileSync } from 'child_process';
 import fs from 'fs';
 import net from 'net';
@@ -35,39 +31,6 @@ export const freePort = async () => {
   await new Promise(resolve => server.close(resolve));
   return port;
 };
-
-/** A scheduler that records the plugin's tasks so the test runs them when it wants. */
-export function recordingScheduler() {
-  const tasks = new Map<string, SchedulerServiceTaskFunction>();
-  const run = async (id: string) => {
-    const fn = tasks.get(id);
-    if (!fn)
-      throw new Error(
-        `no task ${id}; scheduled: ${[...tasks.keys()].join(', ')}`,
-      );
-    await fn(new AbortController().signal);
-  };
-  const factory = createServiceFactory({
-    service: coreServices.scheduler,
-    deps: {},
-    factory: () =>
-      ({
-        scheduleTask: async (task: {
-          id: string;
-          fn: SchedulerServiceTaskFunction;
-        }) => {
-          tasks.set(task.id, task.fn);
-        },
-        triggerTask: run,
-        createScheduledTaskRunner: () => ({
-          run: async (task: { id: string; fn: SchedulerServiceTaskFunction }) =>
-            void tasks.set(task.id, task.fn),
-        }),
-        getScheduledTasks: async () => [],
-      } as unknown as SchedulerService),
-  });
-  return { factory, run };
-}
 
 /**
  * A ClickHouse of a test's own: the stack's component started in another
