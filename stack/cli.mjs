@@ -32,6 +32,13 @@ Commands:
   env [--app-config [--environment NAME]|--json]
                    connection settings as shell exports, an app-config fragment
                    (lambdaPipelines.environments.NAME, default dev), or JSON
+  load <platform dir|pipeline.yaml> [--rate N] [--seconds S] [--mix I,U,D]
+       [--kafka] [--create] [--seed N]
+                   OLTP changes into the spec's source tables in the stack's
+                   PostgreSQL at N events/s (default 1000) for S seconds
+                   (default 60); --kafka produces them as Debezium events to
+                   the CDC topics instead (needs the platform dir's
+                   jobs/pipeline.json); --create creates missing tables
 
 Components: ${components.map(c => c.name).join(', ')}
 State (data, logs, pids): ${STATE_DIR}
@@ -237,6 +244,73 @@ function env(appConfig, json, environment = 'dev') {
   }
 }
 
+/** `load`: the load generator against this stack's PostgreSQL or Kafka. */
+async function load(args) {
+  const { runLoad, parseMix, checkTypes } = await import(
+    './loadgen/loadgen.mjs'
+  );
+  const { parse } = await import('yaml');
+  const option = (name, fallback) => {
+    const at = args.indexOf(name);
+    return at >= 0 ? args[at + 1] : fallback;
+  };
+  const number = (name, fallback) => {
+    const value = Number(option(name, fallback));
+    if (!Number.isFinite(value) || value <= 0)
+      throw new Error(
+        `${name} must be a number above 0; got '${option(name)}'`,
+      );
+    return value;
+  };
+  const target = args[0];
+  if (!target || target.startsWith('--') || !fs.existsSync(target))
+    throw new Error(
+      `load needs a platform directory or a pipeline.yaml as its first argument; got '${
+        target ?? ''
+      }'`,
+    );
+  const specFile = fs.statSync(target).isDirectory()
+    ? `${target}/pipeline.yaml`
+    : target;
+  const spec = parse(fs.readFileSync(specFile, 'utf8'));
+  if (!spec?.spec?.source?.postgres?.tables?.length)
+    throw new Error(`${specFile} is not a pipeline spec with source tables`);
+  checkTypes(spec);
+  const kafka = args.includes('--kafka');
+  const planFile = fs.statSync(target).isDirectory()
+    ? `${target}/jobs/pipeline.json`
+    : undefined;
+  if (kafka && (!planFile || !fs.existsSync(planFile)))
+    throw new Error(
+      '--kafka needs a rendered platform directory (its jobs/pipeline.json names the topics)',
+    );
+  const e = stackEnv();
+  const result = await runLoad({
+    spec,
+    plan: kafka ? JSON.parse(fs.readFileSync(planFile, 'utf8')) : undefined,
+    mode: kafka ? 'kafka' : 'postgres',
+    rate: number('--rate', 1000),
+    seconds: number('--seconds', 60),
+    mix: parseMix(option('--mix', '60,35,5')),
+    seed: number('--seed', 1),
+    create: args.includes('--create'),
+    postgres: {
+      host: e.LP_POSTGRES_HOST,
+      port: Number(e.LP_POSTGRES_PORT),
+      user: e.LP_POSTGRES_USER,
+      database: spec.spec.source.postgres.database,
+    },
+    kafka: { brokers: String(e.LP_KAFKA_BROKERS).split(',') },
+    onProgress: p =>
+      log(
+        `load: ${p.events} events in ${Math.round(p.seconds)} s (${Math.round(
+          p.events / p.seconds,
+        )}/s)`,
+      ),
+  });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
 process.stdout.on('error', error => {
   if (error.code === 'EPIPE') process.exit(0);
   throw error;
@@ -280,6 +354,9 @@ async function main() {
       env(args.includes('--app-config'), args.includes('--json'), environment);
       break;
     }
+    case 'load':
+      await load(args);
+      break;
     case undefined:
     case '-h':
     case '--help':

@@ -1,0 +1,250 @@
+// The load generator (stack/loadgen) against the stack's PostgreSQL and
+// Kafka: the rate it is asked for, the mix of inserts, updates and deletes
+// PostgreSQL itself counts, keys that continue across runs, every column
+// type it supports, Debezium-shaped events straight to Kafka, and errors
+// that name what to fix.
+import { Client } from 'pg';
+import { kafkaClient, waitFor } from './support';
+
+jest.setTimeout(5 * 60_000);
+
+type LoadGen = typeof import('../loadgen/loadgen.mjs');
+
+describe('load generator', () => {
+  const run = `${Date.now().toString(36)}_${Math.random()
+    .toString(36)
+    .slice(2, 6)}`;
+  const table = `lg_${run}`;
+  const database = process.env.LP_POSTGRES_SOURCE_DATABASE ?? 'postgres';
+  const postgres = {
+    host: process.env.LP_POSTGRES_HOST,
+    port: Number(process.env.LP_POSTGRES_PORT),
+    user: process.env.LP_POSTGRES_USER,
+    database,
+  };
+  const spec = {
+    spec: {
+      source: {
+        postgres: {
+          database,
+          tables: [
+            {
+              schema: 'public',
+              table,
+              columns: [
+                { name: 'order_id', type: 'bigint', nullable: false },
+                { name: 'customer_id', type: 'bigint', nullable: false },
+                { name: 'status', type: 'varchar(32)' },
+                { name: 'amount', type: 'numeric(12,2)' },
+                { name: 'quantity', type: 'integer' },
+                { name: 'ratio', type: 'double precision' },
+                { name: 'gift', type: 'boolean' },
+                { name: 'ship_date', type: 'date' },
+                { name: 'token', type: 'uuid' },
+                { name: 'attributes', type: 'jsonb' },
+                { name: 'note', type: 'text' },
+                { name: 'updated_at', type: 'timestamptz', nullable: false },
+              ],
+              primaryKey: ['order_id'],
+            },
+          ],
+        },
+      },
+    },
+  };
+  let loadgen: LoadGen;
+  const pg = new Client(postgres);
+
+  beforeAll(async () => {
+    loadgen = await import('../loadgen/loadgen.mjs');
+    await pg.connect();
+  });
+  afterAll(async () => {
+    await pg.query(`DROP TABLE IF EXISTS public.${table}`);
+    await pg.end();
+  });
+
+  /** What PostgreSQL counted for the table (its statistics reach the view shortly after the load's connection closes). */
+  const counted = (expected: {
+    inserts: number;
+    updates: number;
+    deletes: number;
+  }) =>
+    waitFor(
+      'the table statistics',
+      async () => {
+        const { rows } = await pg.query(
+          `SELECT n_tup_ins::int AS inserts, n_tup_upd::int AS updates, n_tup_del::int AS deletes, n_live_tup::int AS live
+           FROM pg_stat_user_tables WHERE relname = $1`,
+          [table],
+        );
+        const r = rows[0];
+        return r &&
+          r.inserts === expected.inserts &&
+          r.updates === expected.updates &&
+          r.deletes === expected.deletes
+          ? r
+          : undefined;
+      },
+      20_000,
+      500,
+    );
+
+  it('changes the source table at the rate asked for, with the mix PostgreSQL counts', async () => {
+    const result = await loadgen.runLoad({
+      spec,
+      rate: 400,
+      seconds: 6,
+      create: true,
+      postgres,
+      mix: loadgen.parseMix('60,30,10'),
+    });
+    // 10 ticks a second, each with its share: exactly rate x seconds events, on time.
+    expect(result.events).toBe(2400);
+    expect(Math.abs(result.rate - 400) / 400).toBeLessThan(0.1);
+    expect(result.inserts + result.updates + result.deletes).toBe(2400);
+    expect(result.inserts / 2400).toBeGreaterThan(0.5);
+    expect(result.updates).toBeGreaterThan(400);
+    expect(result.deletes).toBeGreaterThan(100);
+    expect(result.commits).toBe(60);
+    await counted(result);
+    const { rows } = await pg.query(
+      `SELECT count(*)::int AS n, min(order_id) AS lo FROM public.${table}`,
+    );
+    expect(rows[0].n).toBe(result.inserts - result.deletes);
+    // Every supported type got a value PostgreSQL accepted.
+    const { rows: sample } = await pg.query(
+      `SELECT * FROM public.${table} WHERE token IS NOT NULL AND attributes ? 'word' LIMIT 1`,
+    );
+    expect(sample[0]).toMatchObject({
+      gift: expect.any(Boolean),
+      status: expect.any(String),
+    });
+
+    // A second run continues after the existing keys and updates them too.
+    const again = await loadgen.runLoad({
+      spec,
+      rate: 200,
+      seconds: 1,
+      postgres,
+    });
+    expect(again.events).toBe(200);
+    const { rows: after } = await pg.query(
+      `SELECT count(*)::int AS n FROM public.${table}`,
+    );
+    expect(after[0].n).toBe(
+      result.inserts - result.deletes + again.inserts - again.deletes,
+    );
+  });
+
+  it('produces the same changes as Debezium events straight to a CDC topic', async () => {
+    const topic = `lg.${run}.public.${table}`;
+    const kafka = kafkaClient();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 2 }],
+      waitForLeaders: true,
+    });
+    const plan = {
+      tables: [
+        {
+          source: `public.${table}`,
+          topic,
+          primaryKey: ['order_id'],
+          columns: [
+            { name: 'order_id', debezium: 'number' },
+            { name: 'customer_id', debezium: 'number' },
+            { name: 'status', debezium: 'string' },
+            { name: 'amount', debezium: 'decimal-string' },
+            { name: 'quantity', debezium: 'number' },
+            { name: 'ratio', debezium: 'number' },
+            { name: 'gift', debezium: 'boolean' },
+            { name: 'ship_date', debezium: 'epoch-days' },
+            { name: 'token', debezium: 'string' },
+            { name: 'attributes', debezium: 'string' },
+            { name: 'note', debezium: 'string' },
+            { name: 'updated_at', debezium: 'iso-instant' },
+          ],
+        },
+      ],
+    };
+    const result = await loadgen.runLoad({
+      spec,
+      plan,
+      mode: 'kafka',
+      rate: 1000,
+      seconds: 3,
+      kafka: { brokers: (process.env.LP_KAFKA_BROKERS ?? '').split(',') },
+    });
+    expect(result.events).toBe(3000);
+    const ends = await admin.fetchTopicOffsets(topic);
+    expect(ends.reduce((s, p) => s + Number(p.high), 0)).toBe(3000);
+
+    const consumer = kafka.consumer({ groupId: `lg-${run}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const seen: any[] = [];
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        seen.push({
+          key: JSON.parse(String(message.key)),
+          value: JSON.parse(String(message.value)),
+        });
+      },
+    });
+    await waitFor(
+      'the events',
+      async () => (seen.length >= 3000 ? true : undefined),
+      60_000,
+    );
+    await consumer.disconnect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+
+    const ops = new Map<string, number>();
+    for (const { value } of seen)
+      ops.set(value.op, (ops.get(value.op) ?? 0) + 1);
+    expect(ops.get('c')).toBe(result.inserts);
+    expect(ops.get('u')).toBe(result.updates);
+    expect(ops.get('d')).toBe(result.deletes);
+    const insert = seen.find(e => e.value.op === 'c')!.value;
+    expect(insert.before).toBeNull();
+    expect(insert.after).toMatchObject({
+      order_id: expect.any(Number),
+      amount: expect.stringMatching(/^\d+\.\d\d$/),
+      ship_date: expect.any(Number),
+      updated_at: expect.stringMatching(/Z$/),
+    });
+    expect(insert.source).toMatchObject({ schema: 'public', table });
+    const deleted = seen.find(e => e.value.op === 'd')!;
+    expect(deleted.value.after).toBeNull();
+    expect(deleted.key).toEqual({ order_id: deleted.value.before.order_id });
+    // Positions only grow, as a WAL position does.
+    const lsns = seen.map(e => e.value.source.lsn).sort((a, b) => a - b);
+    expect(new Set(lsns).size).toBe(3000);
+  });
+
+  it('says what to fix', async () => {
+    expect(() => loadgen.parseMix('60,40')).toThrow(
+      "--mix must be three percentages insert,update,delete such as 60,35,5; got '60,40'",
+    );
+    expect(() => loadgen.parseMix('0,50,50')).toThrow(/needs some inserts/);
+    expect(() =>
+      loadgen.checkTypes({
+        spec: {
+          source: {
+            postgres: {
+              tables: [{ columns: [{ name: 'shape', type: 'geometry' }] }],
+            },
+          },
+        },
+      }),
+    ).toThrow(
+      "the load generator cannot make values of type 'geometry' (column shape)",
+    );
+    await expect(
+      loadgen.runLoad({ spec, rate: 0, seconds: 1, postgres }),
+    ).rejects.toThrow('--rate must be events per second above 0; got 0');
+  });
+});
