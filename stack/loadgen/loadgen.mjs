@@ -263,6 +263,8 @@ export async function runLoad(options) {
     kafka,
     create = false,
     onProgress = () => {},
+    /** Called after every commit with the events committed so far and the wall time (ms), e.g. to time how fast they travel. */
+    onCommit = () => {},
     signal,
   } = options;
   if (!Number.isFinite(rate) || rate <= 0)
@@ -369,6 +371,7 @@ export async function runLoad(options) {
         totals.updates += keys.updated.length;
         totals.deletes += keys.deleted.length;
         totals.events += keys.events;
+        onCommit(totals.events, Date.now());
       }
       if (Date.now() - lastReport >= 5000) {
         lastReport = Date.now();
