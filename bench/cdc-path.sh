@@ -19,4 +19,4 @@ export LP_BENCH_OUT="$ROOT/bench/results/cdc-path.json"
 cd stack
 echo "bench: CDC path (PostgreSQL -> Debezium -> Kafka)" >&2
 CI=true NODE_OPTIONS=--experimental-vm-modules yarn backstage-cli package test \
-  --testMatch '**/bench/*.bench.ts' --testTimeout 14400000 bench/cdc-path.bench.ts
+  --testMatch '**/*.bench.ts' --testTimeout 14400000 bench/cdc-path.bench.ts
