@@ -128,8 +128,11 @@ describe('bench: dashboard queries on the speed layer', () => {
         `SELECT toStartOfMinute(${ev}) AS m, count() FROM ${from} WHERE ${ev} > now() - INTERVAL 1 HOUR AND NOT _is_deleted GROUP BY m ORDER BY m`,
       [`${measure} by ${group}, last 24 h`]: from =>
         `SELECT \`${group}\`, sum(${measure}), count() FROM ${from} WHERE ${ev} > now() - INTERVAL 1 DAY AND NOT _is_deleted GROUP BY \`${group}\``,
+      // Top 10 entities by the measure; when the only integer column is the key, the largest rows themselves.
       [`top 10 ${entity} by ${measure}, last 7 days`]: from =>
-        `SELECT \`${entity}\`, sum(${measure}) AS s FROM ${from} WHERE ${ev} > now() - INTERVAL 7 DAY AND NOT _is_deleted GROUP BY \`${entity}\` ORDER BY s DESC LIMIT 10`,
+        table.primaryKey.includes(entity)
+          ? `SELECT \`${entity}\`, ${measure} FROM ${from} WHERE ${ev} > now() - INTERVAL 7 DAY AND NOT _is_deleted ORDER BY ${measure} DESC LIMIT 10`
+          : `SELECT \`${entity}\`, sum(${measure}) AS s FROM ${from} WHERE ${ev} > now() - INTERVAL 7 DAY AND NOT _is_deleted GROUP BY \`${entity}\` ORDER BY s DESC LIMIT 10`,
       'live rows': from => `SELECT count() FROM ${from} WHERE NOT _is_deleted`,
       'one key': from =>
         `SELECT * FROM ${from} WHERE ${key} = ${Math.floor(ROWS / 3)}`,
