@@ -26,13 +26,13 @@ import {
   stackEnvironment,
   stackUp,
   recordingScheduler,
+  snowflakeSession,
 } from '@internal/backstage-plugin-lambda-pipeline-node/testUtils';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import snowflake from 'snowflake-sdk';
 import yaml from 'yaml';
 import catalogModule from '../src';
 import { DATASETS_TASK_ID } from '../src/module';
@@ -52,7 +52,6 @@ import { DATASETS_TASK_ID } from '../src/module';
  */
 
 jest.setTimeout(120 * 60_000);
-snowflake.configure({ logLevel: 'OFF' });
 
 const OUT = process.env.LP_BENCH_OUT;
 const COUNTS = {
@@ -324,26 +323,8 @@ describe('bench: datasets in the catalog', () => {
     log(`clickhouse: ${COUNTS.clickhouse} tables`);
 
     // Snowflake (emulator): tables in ten schemas of one database.
-    const sf = snowflake.createConnection({
-      accessUrl: env.LP_SNOWFLAKE_ACCESS_URL,
-      account: env.LP_SNOWFLAKE_ACCOUNT,
-      username: env.LP_SNOWFLAKE_USER,
-      password: env.LP_SNOWFLAKE_PASSWORD,
-      database: env.LP_SNOWFLAKE_DATABASE,
-      schema: env.LP_SNOWFLAKE_SCHEMA,
-      warehouse: env.LP_SNOWFLAKE_WAREHOUSE,
-    });
-    await new Promise<void>((resolve, reject) =>
-      sf.connect(error => (error ? reject(error) : resolve())),
-    );
-    const sql = (text: string) =>
-      new Promise<any[]>((resolve, reject) =>
-        sf.execute({
-          sqlText: text,
-          complete: (error, _s, rows) =>
-            error ? reject(error) : resolve(rows ?? []),
-        }),
-      );
+    const sf = await snowflakeSession(env);
+    const sql = (text: string) => sf.query(text);
     await sql('CREATE DATABASE IF NOT EXISTS LPBENCH');
     for (let g = 0; g < GROUPS; g++)
       await sql(`CREATE SCHEMA IF NOT EXISTS LPBENCH.S${g}`);
@@ -357,7 +338,7 @@ describe('bench: datasets in the catalog', () => {
         }.EVENTS_${i} (ID NUMBER(19,0) NOT NULL, NAME VARCHAR, AMOUNT NUMBER(12,2), TS TIMESTAMP_NTZ)`,
       );
     }
-    sf.destroy(() => undefined);
+    await sf.close();
     log(`snowflake: ${COUNTS.snowflake} tables`);
 
     // Iceberg: JDBC catalog rows and their metadata files on S3. The files
@@ -630,28 +611,11 @@ describe('bench: datasets in the catalog', () => {
     for (let g = 0; g < GROUPS; g++)
       await ch.command({ query: `DROP DATABASE IF EXISTS lpbench_${g}` });
     await ch.close();
-    const sf = snowflake.createConnection({
-      accessUrl: env.LP_SNOWFLAKE_ACCESS_URL,
-      account: env.LP_SNOWFLAKE_ACCOUNT,
-      username: env.LP_SNOWFLAKE_USER,
-      password: env.LP_SNOWFLAKE_PASSWORD,
-      database: env.LP_SNOWFLAKE_DATABASE,
-      schema: env.LP_SNOWFLAKE_SCHEMA,
-      warehouse: env.LP_SNOWFLAKE_WAREHOUSE,
-    });
-    await new Promise<void>((resolve, reject) =>
-      sf.connect(e => (e ? reject(e) : resolve())),
-    );
+    const sf = await snowflakeSession(env);
     // The emulator has no DROP DATABASE: its schemas go, the empty database stays.
-    for (let g = 0; g < GROUPS; g++) {
-      await new Promise<void>((resolve, reject) =>
-        sf.execute({
-          sqlText: `DROP SCHEMA IF EXISTS LPBENCH.S${g} CASCADE`,
-          complete: e => (e ? reject(e) : resolve()),
-        }),
-      );
-    }
-    sf.destroy(() => undefined);
+    for (let g = 0; g < GROUPS; g++)
+      await sf.query(`DROP SCHEMA IF EXISTS LPBENCH.S${g} CASCADE`);
+    await sf.close();
     const catalogDb = new Client({
       host: env.LP_POSTGRES_HOST,
       port: Number(env.LP_POSTGRES_PORT),

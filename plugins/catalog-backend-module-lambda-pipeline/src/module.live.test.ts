@@ -29,6 +29,7 @@ import {
   stackEnvironment,
   stackUp,
   recordingScheduler,
+  snowflakeSession,
 } from '@internal/backstage-plugin-lambda-pipeline-node/testUtils';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -36,12 +37,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import snowflake from 'snowflake-sdk';
 import yaml from 'yaml';
 import catalogModule from './index';
 import { DATASETS_TASK_ID } from './module';
 
-snowflake.configure({ logLevel: 'OFF' });
 jest.setTimeout(10 * 60_000);
 
 /** The scheduler records the module's task, so the test runs a refresh when it wants one. */
@@ -125,7 +124,7 @@ describe('dataset entities from pipeline specs and the live systems (real stack)
   let kafka: Kafka;
   let admin: ReturnType<Kafka['admin']>;
   let clickhouse: ReturnType<typeof createClient>;
-  let sf: snowflake.Connection;
+  let sf: Awaited<ReturnType<typeof snowflakeSession>>;
   let catalogDb: Client;
   let s3: S3Client;
   let proxy: Awaited<ReturnType<typeof tcpProxy>>;
@@ -135,14 +134,7 @@ describe('dataset entities from pipeline specs and the live systems (real stack)
   const logs = capturingLogger();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lpcat-'));
 
-  const sql = (text: string) =>
-    new Promise<any[]>((resolve, reject) =>
-      sf.execute({
-        sqlText: text,
-        complete: (error, _s, rows) =>
-          error ? reject(error) : resolve(rows ?? []),
-      }),
-    );
+  const sql = (text: string) => sf.query(text);
   const connectApi = async (method: string, url: string, body?: unknown) =>
     fetch(`${env.LP_CONNECT_URL}${url}`, {
       method,
@@ -186,18 +178,7 @@ describe('dataset entities from pipeline specs and the live systems (real stack)
       password: env.LP_CLICKHOUSE_PASSWORD,
       log: { level: ClickHouseLogLevel.OFF },
     });
-    sf = snowflake.createConnection({
-      accessUrl: env.LP_SNOWFLAKE_ACCESS_URL,
-      account: env.LP_SNOWFLAKE_ACCOUNT,
-      username: env.LP_SNOWFLAKE_USER,
-      password: env.LP_SNOWFLAKE_PASSWORD,
-      database: env.LP_SNOWFLAKE_DATABASE,
-      schema: env.LP_SNOWFLAKE_SCHEMA,
-      warehouse: env.LP_SNOWFLAKE_WAREHOUSE,
-    });
-    await new Promise<void>((resolve, reject) =>
-      sf.connect(error => (error ? reject(error) : resolve())),
-    );
+    sf = await snowflakeSession(env);
     catalogDb = new Client({
       host: env.LP_POSTGRES_HOST,
       port: Number(env.LP_POSTGRES_PORT),
@@ -444,7 +425,7 @@ describe('dataset entities from pipeline specs and the live systems (real stack)
     for (const s of [sfSchema, `${sfSchema}_MARTS`]) {
       await sql(`DROP SCHEMA IF EXISTS ${s} CASCADE`).catch(() => undefined);
     }
-    sf?.destroy(() => undefined);
+    await sf?.close().catch(() => undefined);
     await catalogDb
       ?.query('DELETE FROM iceberg_tables WHERE table_namespace = $1', [db])
       .catch(() => undefined);
