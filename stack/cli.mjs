@@ -29,7 +29,7 @@ Commands:
   down [c...]      stop components this checkout started (all when none named)
   status           state of every component
   logs <c> [-n N]  last N lines (default 80) of a component's log
-  env [--app-config [--environment NAME]|--json]
+  env [--app-config [--environment NAME] [--components a,b]|--json]
                    connection settings as shell exports, an app-config fragment
                    (lambdaPipelines.environments.NAME, default dev), or JSON
   load <platform dir|pipeline.yaml> [--rate N] [--seconds S] [--mix I,U,D]
@@ -39,6 +39,14 @@ Commands:
                    (default 60); --kafka produces them as Debezium events to
                    the CDC topics instead (needs the platform dir's
                    jobs/pipeline.json); --create creates missing tables
+
+  pipeline start <platform dir> [--rate N] [--batch-every S] [--fresh] ...
+  pipeline stop|status|batch <name>
+                   a pipeline created from the template, running as processes
+                   on the stack (the local profile without a cluster): its
+                   connectors, the speed job, batch cycles (batch job, dbt,
+                   reconciliation) and a load of N events/s (default 500);
+                   see stack/README.md
 
 Components: ${components.map(c => c.name).join(', ')}
 State (data, logs, pids): ${STATE_DIR}
@@ -214,8 +222,10 @@ function stackEnv() {
   );
 }
 
-function env(appConfig, json, environment = 'dev') {
-  const selected = components;
+function env(appConfig, json, environment = 'dev', only = undefined) {
+  const selected = only
+    ? components.filter(c => only.includes(c.name))
+    : components;
   if (json) {
     process.stdout.write(`${JSON.stringify(stackEnv(), null, 2)}\n`);
     return;
@@ -351,7 +361,28 @@ async function main() {
           `--environment needs an environment name such as dev (lowercase letters, digits and '-'); got '${environment}'`,
         );
       }
-      env(args.includes('--app-config'), args.includes('--json'), environment);
+      const listed = args.indexOf('--components');
+      const only =
+        listed >= 0 ? String(args[listed + 1] ?? '').split(',') : undefined;
+      for (const name of only ?? []) {
+        if (!byName.has(name))
+          throw new Error(
+            `--components lists unknown component '${name}'; known: ${components
+              .map(c => c.name)
+              .join(', ')}`,
+          );
+      }
+      env(
+        args.includes('--app-config'),
+        args.includes('--json'),
+        environment,
+        only,
+      );
+      break;
+    }
+    case 'pipeline': {
+      const { pipelineCommand } = await import('./pipeline/commands.mjs');
+      await pipelineCommand(args);
       break;
     }
     case 'load':

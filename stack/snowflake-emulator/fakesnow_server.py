@@ -34,6 +34,69 @@ def die_with_parent() -> None:
         sys.exit(0)
 
 
+def exact_numeric_aggregates() -> None:
+    """SUM/AVG/... of a NUMBER column stay exact, as in Snowflake.
+
+    fakesnow wraps the argument of every numeric aggregate in
+    TRY_CAST(... AS DOUBLE) so that SUM over VARCHAR works; that also turns
+    SUM(NUMBER(12,2)) into a float (10156655718.770006 instead of
+    10156655718.77), and exact sums are what the reconciliation and dbt's
+    window marts compare. Only string literals keep the cast; Snowflake's
+    column name (SUM(AMOUNT)) is still given.
+    """
+    from sqlglot import Expr, exp
+
+    import fakesnow.transforms as fs_transforms
+    from fakesnow.transforms import transforms as fs_impl
+
+    cast_to_double = fs_transforms.numeric_agg_implicit_cast
+
+    def numeric_agg(expression: Expr) -> Expr:
+        if not isinstance(expression, fs_impl._NUMERIC_ONLY_AGGS):
+            return expression
+        arg = expression.this
+        if isinstance(arg, exp.Literal) and arg.is_string:
+            return cast_to_double(expression)
+        name = None if isinstance(expression.parent, exp.Alias) else fs_impl._numeric_agg_col_name(expression, arg)
+        if name and isinstance(expression.parent, exp.Select):
+            return exp.alias_(expression, name, quoted=True)
+        return expression
+
+    fs_transforms.numeric_agg_implicit_cast = numeric_agg
+
+
+def qualified_temporary_views() -> None:
+    """CREATE TEMPORARY VIEW db.schema.name works, as in Snowflake.
+
+    dbt-snowflake's incremental merge first creates `<model>__dbt_tmp` as a
+    temporary view named with its database and schema; DuckDB only accepts
+    temporary objects in its "temp" catalog and refuses the statement. The
+    view is created as a plain view in that schema instead (dbt replaces it on
+    the next run), which is what later statements of the session expect to
+    find under that name.
+    """
+    from sqlglot import Expr, exp
+
+    import fakesnow.transforms as fs_transforms
+
+    next_transform = fs_transforms.extract_comment_on_table
+
+    def plain_view(expression: Expr) -> Expr:
+        if (
+            isinstance(expression, exp.Create)
+            and str(expression.args.get("kind", "")).upper() == "VIEW"
+            and isinstance(expression.this, exp.Table)
+            and expression.this.args.get("db") is not None
+        ):
+            properties = expression.args.get("properties")
+            for prop in list(properties.expressions if properties else []):
+                if isinstance(prop, exp.TemporaryProperty):
+                    prop.pop()
+        return next_transform(expression)
+
+    fs_transforms.extract_comment_on_table = plain_view
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -66,6 +129,9 @@ def main() -> int:
         return None if binding.get("value") is None else convert_binding(binding)
 
     fs_server.from_binding = from_binding_or_null
+
+    exact_numeric_aggregates()
+    qualified_temporary_views()
 
     log = logging.getLogger("fakesnow.launcher")
     if args.db_path:

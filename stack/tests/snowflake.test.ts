@@ -273,6 +273,64 @@ describe('Snowflake emulator through snowflake-sdk', () => {
     expect(rows).toEqual([{ TWO: 2 }]);
   });
 
+  it('sums NUMBER columns exactly, as Snowflake does (no float on the way)', async () => {
+    const sums = `${TABLE}_SUMS`;
+    await execute(
+      connection,
+      `CREATE OR REPLACE TABLE ${sums} (AMOUNT NUMBER(12,2), DELETED BOOLEAN)`,
+    );
+    // 0.10 + 0.20 + ... in binary floating point would not come back as these decimals.
+    await execute(
+      connection,
+      `INSERT INTO ${sums} (AMOUNT, DELETED) VALUES (?, ?)`,
+      Array.from({ length: 120 }, (_, i) => [
+        `${i}.${(i % 9) + 1}0`,
+        i % 7 === 0,
+      ]),
+    );
+    try {
+      const { rows } = await execute(
+        connection,
+        `SELECT TO_VARCHAR(SUM(AMOUNT)) AS ALL_ROWS,
+                TO_VARCHAR(COALESCE(SUM(CASE WHEN NOT DELETED THEN AMOUNT END), 0)) AS LIVE,
+                SUM(AMOUNT) AS DEFAULT_NAME_CHECK
+         FROM ${sums}`,
+      );
+      let all = 0;
+      let live = 0;
+      for (let i = 0; i < 120; i++) {
+        const cents = i * 100 + ((i % 9) + 1) * 10;
+        all += cents;
+        if (i % 7 !== 0) live += cents;
+      }
+      expect(rows[0].ALL_ROWS).toBe((all / 100).toFixed(2));
+      expect(rows[0].LIVE).toBe((live / 100).toFixed(2));
+      const unnamed = await execute(
+        connection,
+        `SELECT SUM(AMOUNT) FROM ${sums}`,
+      );
+      expect(Object.keys(unnamed.rows[0])).toEqual(['SUM(AMOUNT)']);
+    } finally {
+      await execute(connection, `DROP TABLE IF EXISTS ${sums}`);
+    }
+  });
+
+  it('creates a temporary view named with its database and schema (dbt incremental merges do)', async () => {
+    const view = `${env('LP_SNOWFLAKE_DATABASE')}.${env(
+      'LP_SNOWFLAKE_SCHEMA',
+    )}.${TABLE}__DBT_TMP`;
+    await execute(
+      connection,
+      `CREATE OR REPLACE TEMPORARY VIEW ${view} AS SELECT 41 + 1 AS ANSWER`,
+    );
+    try {
+      const { rows } = await execute(connection, `SELECT ANSWER FROM ${view}`);
+      expect(rows).toEqual([{ ANSWER: 42 }]);
+    } finally {
+      await execute(connection, `DROP VIEW IF EXISTS ${view}`);
+    }
+  });
+
   it('reports a syntax error with its code and SQL state', async () => {
     const error: any = await execute(connection, 'SELEC 1').then(
       () => undefined,

@@ -1,0 +1,433 @@
+// The long-running process of a pipeline on the local stack (`lp-stack
+// pipeline start` spawns it; `stop` ends its process group). It plays the
+// parts Kubernetes and Airflow play in a cluster:
+// - the speed job (Spark Structured Streaming, `local[2]`), restarted
+//   whenever it exits, as the SparkApplication's `restartPolicy: Always` does;
+// - the batch cycle every `batchEverySeconds` (or when `lp-stack pipeline
+//   batch` asks): the batch job, then dbt build, then the reconciliation
+//   module, as the batch_load -> dbt -> reconciliation DAGs chain them;
+// - the load generator, committing OLTP changes at the set rate.
+// Its state (status.json, logs, checkpoints, dbt's work files) lives in the
+// pipeline's directory; status.json is rewritten after every change.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { components } from '../components/index.mjs';
+import { componentContext } from '../lib/context.mjs';
+import { parseMix, runLoad } from '../loadgen/loadgen.mjs';
+import { readPlatform } from './platform.mjs';
+import { setUpPipeline, sourceConnection, warehouseOf } from './setup.mjs';
+
+const stateDir = process.argv[2];
+const options = JSON.parse(
+  fs.readFileSync(path.join(stateDir, 'options.json'), 'utf8'),
+);
+const env = Object.assign(
+  {},
+  ...components.map(c => c.env(componentContext(c.name, c.version))),
+);
+const logsDir = path.join(stateDir, 'logs');
+fs.mkdirSync(logsDir, { recursive: true });
+
+const status = {
+  name: undefined,
+  pid: process.pid,
+  state: 'starting',
+  startedAt: new Date().toISOString(),
+  options,
+  speed: { state: 'stopped', restarts: 0, lastExit: null },
+  batch: { cycles: 0, running: false, last: null },
+  load: { state: 'stopped', events: 0, rate: 0 },
+  error: null,
+};
+function save() {
+  status.updatedAt = new Date().toISOString();
+  const file = path.join(stateDir, 'status.json');
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(status, null, 2));
+  fs.renameSync(`${file}.tmp`, file);
+}
+function log(message) {
+  process.stdout.write(`[${new Date().toISOString()}] ${message}\n`);
+}
+
+let stopping = false;
+const children = new Set();
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+
+/** Runs a program with its output appended to logs/<name>.log; resolves with the exit code. */
+function runLogged(name, command, args, opts = {}) {
+  const out = fs.openSync(path.join(logsDir, `${name}.log`), 'a');
+  fs.writeSync(
+    out,
+    `\n=== ${new Date().toISOString()} ${path.basename(command)} ${args
+      .slice(-6)
+      .join(' ')}\n`,
+  );
+  const child = spawn(command, args, {
+    stdio: ['ignore', out, out],
+    ...opts,
+    env: { ...process.env, ...opts.env },
+  });
+  fs.closeSync(out);
+  children.add(child);
+  const done = new Promise(resolve =>
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      resolve(code ?? signal ?? -1);
+    }),
+  );
+  return { child, done };
+}
+
+function sparkSubmit(p, job, args, conf = {}) {
+  const jobsDir = path.join(p.dir, 'jobs');
+  const allConf = {
+    'spark.ui.enabled': 'false',
+    'spark.sql.shuffle.partitions': '2',
+    'spark.driver.memory': '1g',
+    'spark.sql.session.timeZone': 'UTC',
+    'spark.hadoop.fs.s3a.endpoint': env.LP_S3_ENDPOINT,
+    'spark.hadoop.fs.s3a.endpoint.region': env.LP_S3_REGION,
+    'spark.hadoop.fs.s3a.path.style.access': 'true',
+    'spark.hadoop.fs.s3a.encryption.algorithm': 'SSE-KMS',
+    'spark.hadoop.fs.s3a.encryption.key': env.LP_S3_KMS_KEY_ID,
+    ...conf,
+  };
+  return runLogged(
+    job.replace(/_job\.py$/, ''),
+    env.LP_SPARK_SUBMIT,
+    [
+      '--master',
+      'local[2]',
+      '--jars',
+      env.LP_SPARK_JARS,
+      ...Object.entries(allConf).flatMap(([k, v]) => ['--conf', `${k}=${v}`]),
+      path.join(jobsDir, job),
+      '--config',
+      path.join(jobsDir, 'pipeline.json'),
+      ...args,
+    ],
+    {
+      env: {
+        PYTHONPATH: jobsDir,
+        PYSPARK_PYTHON: env.LP_SPARK_PYTHON,
+        PYSPARK_DRIVER_PYTHON: env.LP_SPARK_PYTHON,
+        AWS_ACCESS_KEY_ID: env.LP_S3_ACCESS_KEY_ID,
+        AWS_SECRET_ACCESS_KEY: env.LP_S3_SECRET_ACCESS_KEY,
+        AWS_REGION: env.LP_S3_REGION,
+        CLICKHOUSE_USER: env.LP_CLICKHOUSE_USER,
+        CLICKHOUSE_PASSWORD: env.LP_CLICKHOUSE_PASSWORD ?? '',
+        SNOWFLAKE_PASSWORD: env.LP_SNOWFLAKE_PASSWORD,
+      },
+    },
+  );
+}
+
+const snowflakeArgs = () => [
+  '--set',
+  `batch.snowflake.url=${env.LP_SNOWFLAKE_ACCESS_URL}`,
+  '--set',
+  `batch.snowflake.account=${env.LP_SNOWFLAKE_ACCOUNT}`,
+  '--set',
+  `batch.snowflake.user=${env.LP_SNOWFLAKE_USER}`,
+  // The cloud profile's Spark connector needs stages the emulator lacks.
+  '--set',
+  'batch.snowflake.loader=python-connector',
+];
+
+/** The speed job, restarted whenever it exits (restartPolicy: Always), with a growing pause. */
+async function superviseSpeedJob(p) {
+  const checkpoint = `file://${path.join(stateDir, 'checkpoints', 'speed')}`;
+  let pause = 2000;
+  while (!stopping) {
+    const started = Date.now();
+    const { child, done } = sparkSubmit(p, 'speed_job.py', [
+      '--set',
+      `kafka.bootstrapServers=${env.LP_KAFKA_BROKERS}`,
+      '--set',
+      `speed.clickhouseUrl=${env.LP_CLICKHOUSE_URL}`,
+      '--set',
+      `speed.checkpointLocation=${checkpoint}`,
+      ...(options.speedTriggerSeconds
+        ? [
+            '--set',
+            `speed.triggerIntervalSeconds=${options.speedTriggerSeconds}`,
+          ]
+        : []),
+    ]);
+    Object.assign(status.speed, {
+      state: 'running',
+      pid: child.pid,
+      startedAt: new Date().toISOString(),
+    });
+    save();
+    log(`speed job started (pid ${child.pid})`);
+    const code = await done;
+    if (stopping) break;
+    status.speed.restarts++;
+    status.speed.lastExit = { code, at: new Date().toISOString() };
+    status.speed.state = 'restarting';
+    save();
+    // A run that lasted a while resets the back-off, as the operator does.
+    pause = Date.now() - started > 60_000 ? 2000 : Math.min(pause * 2, 30_000);
+    log(`speed job exited (${code}); restarting in ${pause / 1000} s`);
+    await sleep(pause);
+  }
+  status.speed.state = 'stopped';
+  save();
+}
+
+async function step(cycle, name, run) {
+  const started = Date.now();
+  try {
+    const detail = await run();
+    cycle.steps[name] = {
+      ok: true,
+      seconds: (Date.now() - started) / 1000,
+      ...detail,
+    };
+  } catch (error) {
+    cycle.steps[name] = {
+      ok: false,
+      seconds: (Date.now() - started) / 1000,
+      error: String(error.message ?? error).slice(0, 2000),
+    };
+  }
+  save();
+  return cycle.steps[name].ok;
+}
+
+function lastJsonLine(file) {
+  const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (lines[i].startsWith('{')) {
+      try {
+        return JSON.parse(lines[i]);
+      } catch {
+        // not the summary line
+      }
+    }
+  }
+  return undefined;
+}
+
+/** One batch cycle: batch job -> dbt build -> reconciliation (what the three DAGs run, in order). */
+async function batchCycle(p) {
+  const cycle = { startedAt: new Date().toISOString(), steps: {} };
+  status.batch.running = true;
+  status.batch.current = cycle;
+  save();
+  const warehouse = warehouseOf(env, p);
+  const batchOk = await step(cycle, 'batch', async () => {
+    const { done } = sparkSubmit(p, 'batch_job.py', snowflakeArgs(), {
+      'spark.sql.catalog.lake': 'org.apache.iceberg.spark.SparkCatalog',
+      'spark.sql.catalog.lake.catalog-impl':
+        'org.apache.iceberg.jdbc.JdbcCatalog',
+      'spark.sql.catalog.lake.uri': env.LP_ICEBERG_JDBC_URL,
+      'spark.sql.catalog.lake.warehouse': warehouse,
+      'spark.sql.catalog.lake.io-impl': 'org.apache.iceberg.aws.s3.S3FileIO',
+      'spark.sql.catalog.lake.s3.endpoint': env.LP_S3_ENDPOINT,
+      'spark.sql.catalog.lake.s3.path-style-access': 'true',
+      'spark.sql.catalog.lake.client.region': env.LP_S3_REGION,
+      'spark.sql.extensions':
+        'org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions',
+    });
+    const code = await done;
+    if (code !== 0)
+      throw new Error(`batch job exited with ${code}; see logs/batch.log`);
+    return {};
+  });
+  if (batchOk && p.dagsDir && !options.skipDbt) {
+    await step(cycle, 'dbt', async () => {
+      const work = path.join(stateDir, 'dbt');
+      fs.mkdirSync(work, { recursive: true });
+      const [host, port] = new URL(env.LP_SNOWFLAKE_ACCESS_URL).host.split(':');
+      const sf = p.plan.batch.snowflake;
+      const dbtEnv = {
+        DBT_TARGET: 'snowflake',
+        DBT_PROFILES_DIR: path.join(p.dagsDir, 'dbt'),
+        DBT_TARGET_PATH: path.join(work, 'target'),
+        DBT_LOG_PATH: path.join(work, 'logs'),
+        DBT_PACKAGES_INSTALL_PATH: path.join(work, 'dbt_packages'),
+        SNOWFLAKE_ACCOUNT: env.LP_SNOWFLAKE_ACCOUNT,
+        SNOWFLAKE_USER: env.LP_SNOWFLAKE_USER,
+        SNOWFLAKE_PASSWORD: env.LP_SNOWFLAKE_PASSWORD,
+        SNOWFLAKE_ROLE: sf.role,
+        SNOWFLAKE_WAREHOUSE: sf.warehouse,
+        SNOWFLAKE_DATABASE: sf.database,
+        SNOWFLAKE_SCHEMA: sf.schema,
+        SNOWFLAKE_HOST: host,
+        SNOWFLAKE_PORT: port ?? '80',
+        SNOWFLAKE_PROTOCOL: 'http',
+        DBT_THREADS: '1',
+      };
+      // --full-refresh: the emulator's MERGE cannot run dbt-snowflake's
+      // incremental merge (ambiguous columns), so the marts are rebuilt
+      // whole each cycle here; the incremental path is proven on DuckDB by
+      // the template's dbt tests.
+      for (const args of [
+        ['deps'],
+        ['build', '--target', 'snowflake', '--full-refresh'],
+      ]) {
+        const { done } = runLogged('dbt', env.LP_DBT_BIN, args, {
+          cwd: path.join(p.dagsDir, 'dbt'),
+          env: dbtEnv,
+        });
+        const code = await done;
+        if (code !== 0)
+          throw new Error(
+            `dbt ${args.join(' ')} exited with ${code}; see logs/dbt.log`,
+          );
+      }
+      return {};
+    });
+  }
+  if (batchOk && p.dagsDir) {
+    await step(cycle, 'reconciliation', async () => {
+      const { done } = runLogged(
+        'reconciliation',
+        env.LP_SPARK_PYTHON,
+        [
+          '-m',
+          'lambda_pipeline.reconciliation',
+          '--set',
+          `speed.clickhouseUrl=${env.LP_CLICKHOUSE_URL}`,
+          ...snowflakeArgs(),
+          ...(options.reconciliationWindowMinutes
+            ? [
+                '--set',
+                `reconciliation.windowMinutes=${options.reconciliationWindowMinutes}`,
+                '--set',
+                'reconciliation.allowedLatenessMinutes=0',
+              ]
+            : []),
+        ],
+        {
+          cwd: p.dagsDir,
+          env: {
+            CLICKHOUSE_USER: env.LP_CLICKHOUSE_USER,
+            CLICKHOUSE_PASSWORD: env.LP_CLICKHOUSE_PASSWORD ?? '',
+            SNOWFLAKE_PASSWORD: env.LP_SNOWFLAKE_PASSWORD,
+          },
+        },
+      );
+      const code = await done;
+      const out = lastJsonLine(path.join(logsDir, 'reconciliation.log'));
+      // Exit code 2: checked, and some closed windows differ.
+      if (code !== 0 && code !== 2)
+        throw new Error(
+          `reconciliation exited with ${code}; see logs/reconciliation.log`,
+        );
+      return { code, message: out?.message, windows: out?.results?.length };
+    });
+  }
+  cycle.finishedAt = new Date().toISOString();
+  status.batch.cycles++;
+  status.batch.last = cycle;
+  status.batch.running = false;
+  delete status.batch.current;
+  save();
+  log(
+    `batch cycle ${status.batch.cycles}: ${Object.entries(cycle.steps)
+      .map(([k, v]) => `${k} ${v.ok ? 'ok' : 'FAILED'}`)
+      .join(', ')}`,
+  );
+}
+
+/** Batch cycles every batchEverySeconds, or as soon as `lp-stack pipeline batch` writes the request file. */
+async function scheduleBatch(p) {
+  const request = path.join(stateDir, 'batch.request');
+  let next = Date.now() + options.batchEverySeconds * 1000;
+  while (!stopping) {
+    if (fs.existsSync(request) || Date.now() >= next) {
+      fs.rmSync(request, { force: true });
+      next = Date.now() + options.batchEverySeconds * 1000;
+      await batchCycle(p);
+      continue;
+    }
+    await sleep(1000);
+  }
+}
+
+const loadAbort = new AbortController();
+async function generateLoad(p) {
+  if (!options.rate) return;
+  status.load = { state: 'running', rate: options.rate, events: 0 };
+  save();
+  let lastSave = 0;
+  try {
+    const result = await runLoad({
+      spec: p.spec,
+      rate: options.rate,
+      seconds: options.loadSeconds ?? 365 * 24 * 3600,
+      mix: parseMix(options.mix ?? '60,35,5'),
+      seed: Date.now() % 1_000_000,
+      postgres: sourceConnection(env, p),
+      signal: loadAbort.signal,
+      onProgress: progress => {
+        status.load.events = progress.events;
+        status.load.achieved = Math.round(progress.events / progress.seconds);
+        if (Date.now() - lastSave > 5000) {
+          lastSave = Date.now();
+          save();
+        }
+      },
+    });
+    status.load = { ...status.load, state: 'finished', events: result.events };
+  } catch (error) {
+    status.load.state = 'failed';
+    status.load.error = String(error.message ?? error);
+    log(`load generator failed: ${error.message ?? error}`);
+  }
+  save();
+}
+
+async function main() {
+  const p = readPlatform(options.platformDir, options.dagsDir);
+  if (!p.lake)
+    throw new Error(
+      'the local profile runs pipelines with the Iceberg lake sink; this one writes raw files (lakeSink s3-raw)',
+    );
+  status.name = p.name;
+  save();
+  await setUpPipeline(env, p, {
+    fresh: options.fresh,
+    lakeCommitMs: options.lakeCommitMs,
+    log,
+  });
+  status.state = 'running';
+  save();
+  log(`${p.name} is running`);
+  await Promise.all([superviseSpeedJob(p), scheduleBatch(p), generateLoad(p)]);
+}
+
+function shutdown(signal) {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal}: stopping`);
+  loadAbort.abort();
+  for (const child of children) child.kill('SIGTERM');
+  status.state = 'stopping';
+  save();
+  setTimeout(() => {
+    for (const child of children) child.kill('SIGKILL');
+    process.exit(0);
+  }, 10_000).unref();
+}
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));
+
+main().then(
+  () => {
+    status.state = 'stopped';
+    save();
+    process.exit(0);
+  },
+  error => {
+    status.state = 'failed';
+    status.error = String(error.stack ?? error);
+    save();
+    log(`failed: ${error.stack ?? error}`);
+    process.exit(1);
+  },
+);
