@@ -193,6 +193,20 @@ async function main() {
   );
   await waitForBackend();
   const token = await guestToken();
+  // The catalog reads the template from app-config.yaml shortly after start.
+  for (let waited = 0; ; waited += 2) {
+    const template = await api(
+      token,
+      'GET',
+      '/catalog/entities/by-name/template/default/lambda-pipeline',
+    );
+    if (template.status === 200) break;
+    if (waited > 300)
+      throw new Error(
+        'the "Create pipeline" template (template:default/lambda-pipeline) is not in the catalog after 300 s; is templates/lambda-pipeline/template.yaml among catalog.locations?',
+      );
+    await sleep(2000);
+  }
   const inCatalog = await api(
     token,
     'GET',

@@ -3,10 +3,13 @@
 // backend and the app, and checks what a newcomer would see: no plugin startup
 // failure, our plugins answering, the template and the example pipeline in the
 // catalog, and the template running through the real scaffolder (dry run).
-import { spawn } from 'node:child_process';
+// Then the live demo start.sh creates (here named 'smoke', at a low rate):
+// scripts/e2e-pipeline.mjs checks it end to end, with fault tests.
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pipelineEndToEnd } from './e2e-pipeline.mjs';
 
 const root = path.resolve(
   path.dirname(new URL(import.meta.url).pathname),
@@ -33,6 +36,29 @@ function check(name, ok, detail = '') {
   }
 }
 
+// The demo pipeline of this run: created anew by start.sh through the template.
+const demo = process.env.LP_SMOKE_DEMO_NAME ?? 'smoke';
+const lpStack = (...args) =>
+  execFileSync(process.execPath, [path.join(root, 'stack/cli.mjs'), ...args], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+function removeDemo() {
+  try {
+    lpStack('pipeline', 'delete', demo);
+  } catch {
+    // never started
+  }
+  for (const dir of [
+    `.lp-repos/${demo}-platform.git`,
+    `.lp-repos/${demo}-dags.git`,
+    `.lp-repos/checkouts/${demo}-platform`,
+    `.lp-repos/checkouts/${demo}-dags`,
+  ]) {
+    fs.rmSync(path.join(root, dir), { recursive: true, force: true });
+  }
+}
+removeDemo();
+
 const out = fs.openSync(logFile, 'w');
 const child = spawn('bash', [path.join(root, 'scripts/start.sh')], {
   cwd: root,
@@ -45,6 +71,10 @@ const child = spawn('bash', [path.join(root, 'scripts/start.sh')], {
     APP_CONFIG_backend_baseUrl: backend,
     APP_CONFIG_backend_listen_port: String(backendPort),
     APP_CONFIG_backend_cors_origin: app,
+    LP_DEMO_NAME: demo,
+    LP_DEMO_RATE: process.env.LP_SMOKE_DEMO_RATE ?? '200',
+    // Batch cycles: the first 90 s after start, then when the test asks.
+    LP_DEMO_BATCH_EVERY: '3600',
   },
 });
 const stop = () => {
@@ -260,17 +290,22 @@ async function main() {
     'the example pipeline',
     async () => {
       pipelines = await json(`${backend}/api/lambda-pipeline/pipelines`, auth);
-      return pipelines.body?.items?.some(
-        p => p.entityRef === 'system:default/orders',
+      const listed = (pipelines.body?.items ?? []).map(p => p.entityRef);
+      return (
+        listed.includes('system:default/orders') &&
+        listed.includes(`system:default/${demo}`)
       );
     },
-    120,
+    420,
   );
   const refs = (pipelines?.body?.items ?? []).map(p => p.entityRef).sort();
   check(
     // One entry per pipeline: the System (its jobs Component is not a pipeline of its own).
-    'GET /pipelines lists the example pipeline once, as its System',
-    JSON.stringify(refs) === JSON.stringify(['system:default/orders']),
+    'GET /pipelines lists the example pipeline and the demo pipeline once each, as their Systems',
+    JSON.stringify(refs) ===
+      JSON.stringify(
+        [`system:default/${demo}`, 'system:default/orders'].sort(),
+      ),
     JSON.stringify(pipelines),
   );
 
@@ -394,6 +429,15 @@ async function main() {
   if (appUp) {
     await browserChecks();
   }
+  console.log(`the demo pipeline '${demo}', end to end with faults:`);
+  await pipelineEndToEnd({
+    name: demo,
+    backend,
+    token,
+    check,
+    progress: message =>
+      console.log(`  [${new Date().toISOString().slice(11, 19)}] ${message}`),
+  });
 }
 
 /** What a person sees: sign in as guest, open the pages, no runtime errors. */
@@ -460,7 +504,7 @@ async function browserChecks() {
     );
     check(
       'browser: the Pipelines page lists pipelines',
-      await visit('/lambda-pipelines', 'Pipelines (1)', 'pipelines'),
+      await visit('/lambda-pipelines', 'Pipelines (2)', 'pipelines'),
     );
     check(
       'browser: the sidebar links to the Pipelines page',
@@ -483,5 +527,8 @@ try {
   check('smoke test ran to the end', false, String(error?.stack ?? error));
 }
 stop();
+// start.sh's own exit stops the demo pipeline; then its data goes too.
+for (let i = 0; i < 60 && child.exitCode === null; i++) await sleep(500);
+removeDemo();
 console.log(`\nstart command smoke test: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);

@@ -53,5 +53,6 @@ yarn start --config "$LP_ROOT/app-config.yaml" --config "$stack_config" "$@" &
 backstage_pid=$!
 set +m
 
-node scripts/demo-pipeline.mjs --name "$demo_name"
+node scripts/demo-pipeline.mjs --name "$demo_name" ||
+  log "the demo pipeline did not start (see above); Backstage keeps running without it"
 wait "$backstage_pid"

@@ -41,7 +41,7 @@ Commands:
                    jobs/pipeline.json); --create creates missing tables
 
   pipeline start <platform dir> [--rate N] [--batch-every S] [--fresh] ...
-  pipeline stop|status|batch <name>
+  pipeline stop|status|batch|stop-load|delete <name>
                    a pipeline created from the template, running as processes
                    on the stack (the local profile without a cluster): its
                    connectors, the speed job, batch cycles (batch job, dbt,

@@ -5,16 +5,15 @@
 // change now at the end of the topic was committed (from the generator's own
 // commit log), so nothing has to consume millions of messages.
 // Run with bench/cdc-path.sh; results in bench/results/cdc-path.json.
-import { execFileSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
-import path from 'path';
 import { Client } from 'pg';
 import { connectApi, kafkaClient, waitFor } from '../tests/support';
 
 jest.setTimeout(4 * 3600_000);
 
 type LoadGen = typeof import('../loadgen/loadgen.mjs');
+type ProducerPerformance = typeof import('./producerPerformance.mjs');
 
 const SUSTAIN_RATE = Number(process.env.LP_BENCH_RATE ?? 20_000);
 const SUSTAIN_SECONDS = Number(process.env.LP_BENCH_SECONDS ?? 300);
@@ -31,74 +30,6 @@ const percentile = (xs: number[], p: number) => {
     ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]
     : null;
 };
-const KAFKA_TOOLS = path.join(
-  process.env.LP_CACHE ?? path.join(os.homedir(), '.cache', 'lambda-pipelines'),
-  'bench',
-  'kafka-tools-4.3.1',
-);
-
-/**
- * Kafka's own producer throughput on this machine and broker
- * (ProducerPerformance, what kafka-producer-perf-test.sh runs), with records
- * of the CDC events' size and the acks Kafka Connect's producer uses.
- */
-function producerPerformance(
-  topic: string,
-  records: number,
-  recordSize: number,
-) {
-  const libs = path.join(KAFKA_TOOLS, 'libs');
-  if (!fs.existsSync(path.join(libs, 'kafka-tools-4.3.1.jar'))) {
-    execFileSync(
-      'mvn',
-      [
-        '-q',
-        '-B',
-        '-Dstyle.color=never',
-        '-f',
-        path.resolve(__dirname, '../../bench/kafka-tools/pom.xml'),
-        'dependency:copy-dependencies',
-        `-DoutputDirectory=${libs}`,
-      ],
-      { stdio: 'inherit', timeout: 20 * 60_000 },
-    );
-  }
-  const out = execFileSync(
-    'java',
-    [
-      '-Xmx512m',
-      '-cp',
-      `${libs}/*`,
-      'org.apache.kafka.tools.ProducerPerformance',
-      '--topic',
-      topic,
-      '--num-records',
-      String(records),
-      '--record-size',
-      String(recordSize),
-      '--throughput',
-      '-1',
-      '--producer-props',
-      `bootstrap.servers=${process.env.LP_KAFKA_BROKERS}`,
-      'acks=all',
-    ],
-    { encoding: 'utf8', timeout: 30 * 60_000 },
-  );
-  const last = out.trim().split('\n').pop() ?? '';
-  const m =
-    /([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th/.exec(
-      last,
-    );
-  if (!m) throw new Error(`unexpected ProducerPerformance output: ${last}`);
-  return {
-    records,
-    recordSize,
-    recordsPerSecond: Math.round(Number(m[1])),
-    mbPerSecond: Number(m[2]),
-    latencyMs: { p50: Number(m[5]), p95: Number(m[6]) },
-  };
-}
-
 const log = (m: string) =>
   process.stderr.write(
     `[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`,
@@ -327,7 +258,15 @@ describe('CDC path benchmark', () => {
       waitForLeaders: true,
     });
     log(`reference: Kafka's ProducerPerformance, ${recordSize}-byte records`);
-    const reference = producerPerformance(perfTopic, 1_000_000, recordSize);
+    const { producerPerformance }: ProducerPerformance = await import(
+      './producerPerformance.mjs'
+    );
+    const reference = producerPerformance({
+      brokers: process.env.LP_KAFKA_BROKERS,
+      topic: perfTopic,
+      records: 1_000_000,
+      recordSize,
+    });
     await admin.deleteTopics({ topics: [perfTopic] }).catch(() => undefined);
     log(JSON.stringify(reference));
     const results = {

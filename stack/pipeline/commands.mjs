@@ -17,7 +17,7 @@ import {
   tail,
 } from '../lib/context.mjs';
 import { readPlatform } from './platform.mjs';
-import { connectApi, connectorNames } from './setup.mjs';
+import { connectApi, connectorNames, tearDownPipeline } from './setup.mjs';
 
 const PIPELINES_DIR = path.join(STATE_DIR, 'pipelines');
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -81,6 +81,7 @@ function parseOptions(args) {
     mix: value('--mix'),
     loadSeconds: number('--load-seconds', undefined, { min: 1 }),
     batchEverySeconds: number('--batch-every', 300, { min: 10 }),
+    firstBatchSeconds: number('--first-batch', 90, { min: 1 }),
     lakeCommitMs: number('--lake-commit-ms', undefined, {
       min: 1000,
       integer: true,
@@ -112,7 +113,8 @@ export async function startPipeline(args) {
     throw new Error(
       `pipeline ${p.name} is already running (pid ${current.pid}); stop it first: stack/lp-stack pipeline stop ${p.name}`,
     );
-  const fresh = options.fresh || !current;
+  // A pipeline that never got running (or was never started) starts fresh.
+  const fresh = options.fresh || !current?.runningSince;
   if (fresh) fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
   fs.rmSync(path.join(dir, 'status.json'), { force: true });
@@ -214,6 +216,36 @@ export async function stopPipeline(name) {
   );
 }
 
+/** Stops the pipeline and removes its data from the stack, and its state directory. */
+export async function deletePipeline(name) {
+  if (!name) throw new Error('pipeline delete needs the pipeline name');
+  const s = pipelineStatus(name);
+  if (!s) throw new Error(`no pipeline ${name} under ${PIPELINES_DIR}`);
+  await stopPipeline(name);
+  const options = readJson(path.join(pipelineDir(name), 'options.json'));
+  if (options?.platformDir && fs.existsSync(options.platformDir)) {
+    const p = readPlatform(options.platformDir, options.dagsDir);
+    await tearDownPipeline(stackEnv(), p, {
+      log: m => log(`pipeline ${name}: ${m}`),
+    });
+  }
+  fs.rmSync(pipelineDir(name), { recursive: true, force: true });
+  log(`pipeline ${name}: deleted`);
+}
+
+/** Ends the load generator of a running pipeline (the jobs keep running). */
+export async function stopLoad(name) {
+  const s = pipelineStatus(name);
+  if (!s?.alive) throw new Error(`pipeline ${name} is not running`);
+  fs.writeFileSync(path.join(pipelineDir(name), 'load.stop'), '');
+  for (let i = 0; i < 60; i++) {
+    const now = pipelineStatus(name);
+    if (now?.load?.state !== 'running') return now.load;
+    await sleep(500);
+  }
+  throw new Error(`the load generator of ${name} did not stop within 30 s`);
+}
+
 /** Asks the supervisor for a batch cycle now and waits for it. */
 export async function batchNow(name, timeoutSeconds = 900) {
   const s = pipelineStatus(name);
@@ -256,6 +288,14 @@ export async function pipelineCommand(args) {
     case 'stop':
       await stopPipeline(rest[0]);
       return;
+    case 'delete':
+      await deletePipeline(rest[0]);
+      return;
+    case 'stop-load': {
+      const load = await stopLoad(rest[0]);
+      process.stdout.write(`${JSON.stringify(load)}\n`);
+      return;
+    }
     case 'batch': {
       const cycle = await batchNow(rest[0]);
       process.stdout.write(`${JSON.stringify(cycle, null, 2)}\n`);
@@ -295,7 +335,7 @@ export async function pipelineCommand(args) {
       throw new Error(
         `unknown pipeline command '${
           sub ?? ''
-        }'; use start <platform dir>, stop <name>, status [name], batch <name>`,
+        }'; use start <platform dir>, stop <name>, status [name], batch <name>, stop-load <name>, delete <name>`,
       );
   }
 }

@@ -322,21 +322,56 @@ async function dropIcebergTables(env, p) {
   }
 }
 
-async function putConnector(env, name, config) {
-  const res = await connectApi(
-    env,
-    'PUT',
-    `/connectors/${name}/config`,
-    config,
-  );
-  if (res.status >= 300) {
-    throw new Error(
-      `Kafka Connect refused connector ${name}: HTTP ${
-        res.status
-      } ${JSON.stringify(res.body)}`,
+/**
+ * Creates or updates a connector and lets it run. A fresh connector is
+ * created stopped and its stored offsets are removed first: Kafka Connect
+ * keeps a source connector's offsets by name after the connector is deleted,
+ * and Debezium would otherwise resume from a WAL position the new slot does
+ * not have.
+ */
+async function putConnector(env, name, config, fresh) {
+  if (fresh) {
+    const created = await connectApi(env, 'POST', '/connectors', {
+      name,
+      config,
+      initial_state: 'STOPPED',
+    });
+    if (created.status >= 300)
+      throw new Error(
+        `Kafka Connect refused connector ${name}: HTTP ${
+          created.status
+        } ${JSON.stringify(created.body)}`,
+      );
+    await waitFor(`connector ${name} stopped`, async () => {
+      const s = await connectApi(env, 'GET', `/connectors/${name}/status`);
+      return s.body?.connector?.state === 'STOPPED' || undefined;
+    });
+    const reset = await connectApi(
+      env,
+      'DELETE',
+      `/connectors/${name}/offsets`,
     );
+    if (reset.status >= 300)
+      throw new Error(
+        `resetting the offsets of connector ${name} failed: HTTP ${
+          reset.status
+        } ${JSON.stringify(reset.body)}`,
+      );
+  } else {
+    const res = await connectApi(
+      env,
+      'PUT',
+      `/connectors/${name}/config`,
+      config,
+    );
+    if (res.status >= 300)
+      throw new Error(
+        `Kafka Connect refused connector ${name}: HTTP ${
+          res.status
+        } ${JSON.stringify(res.body)}`,
+      );
   }
-  // `pipeline stop` pauses the connectors; a restart resumes them.
+  // Also undoes `pipeline stop`, which pauses the connectors.
   await connectApi(env, 'PUT', `/connectors/${name}/resume`);
 }
 
@@ -386,13 +421,82 @@ export async function setUpPipeline(env, p, { fresh, lakeCommitMs, log }) {
       env,
       connectorNames(p).lake,
       lakeConfig(env, p, { lakeCommitMs }),
+      fresh,
     );
   }
   log(`Kafka Connect: ${connectorNames(p).cdc} (Debezium)`);
-  await putConnector(env, connectorNames(p).cdc, cdcConfig(env, p));
+  await putConnector(env, connectorNames(p).cdc, cdcConfig(env, p), fresh);
   await waitFor(
     'the connectors to run',
     () => connectorsRunning(env, p),
     120_000,
   );
+}
+
+/**
+ * Removes everything `setUpPipeline` created: connectors, replication slot,
+ * publication, source and control tables, topics, the ClickHouse database,
+ * the Snowflake tables and the Iceberg tables' catalog entries.
+ */
+export async function tearDownPipeline(env, p, { log }) {
+  const client = new pg.Client(sourceConnection(env, p));
+  await client.connect();
+  try {
+    log('removing connectors and the replication slot');
+    await removeConnectors(env, p, client);
+    const publication = p.cdc.spec.config['publication.name'];
+    await client.query(`DROP PUBLICATION IF EXISTS "${publication}"`);
+    for (const t of p.spec.spec.source.postgres.tables) {
+      await client.query(`DROP TABLE IF EXISTS "${t.schema}"."${t.table}"`);
+    }
+    const control = String(p.cdc.spec.config['signal.data.collection'] ?? '')
+      .split('.')
+      .slice(-2, -1)[0];
+    if (control)
+      await client.query(`DROP SCHEMA IF EXISTS "${control}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+  log('removing topics');
+  const admin = kafkaOf(env).admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter(
+      t =>
+        p.topics.some(x => x.topic === t) ||
+        t.startsWith(`${p.name}.`) ||
+        t.startsWith(`${p.name}-connect-`),
+    );
+    if (topics.length) await admin.deleteTopics({ topics });
+    await admin
+      .deleteGroups([
+        p.plan.speed.consumerGroup,
+        `connect-${connectorNames(p).lake}`,
+      ])
+      .catch(() => undefined);
+  } finally {
+    await admin.disconnect();
+  }
+  log('removing the ClickHouse database and the Snowflake tables');
+  const ch = clickhouseOf(env);
+  try {
+    const database = p.plan.tables[0].clickhouseTable.split('.')[0];
+    await ch.command({ query: `DROP DATABASE IF EXISTS ${database} SYNC` });
+  } finally {
+    await ch.close();
+  }
+  const sf = await snowflakeOf(env);
+  try {
+    const { batch, reconciliation, tables } = p.plan;
+    for (const t of [
+      ...tables.flatMap(x => [x.snowflakeTable, x.snowflakeStagingTable]),
+      batch.snowflake.watermarkTable,
+      reconciliation.resultsTable,
+    ]) {
+      await sf.query(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
+    }
+  } finally {
+    await sf.close();
+  }
+  if (p.lake) await dropIcebergTables(env, p);
 }

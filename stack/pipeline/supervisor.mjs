@@ -16,7 +16,13 @@ import { components } from '../components/index.mjs';
 import { componentContext } from '../lib/context.mjs';
 import { parseMix, runLoad } from '../loadgen/loadgen.mjs';
 import { readPlatform } from './platform.mjs';
-import { setUpPipeline, sourceConnection, warehouseOf } from './setup.mjs';
+import {
+  connectApi,
+  connectorNames,
+  setUpPipeline,
+  sourceConnection,
+  warehouseOf,
+} from './setup.mjs';
 
 const stateDir = process.argv[2];
 const options = JSON.parse(
@@ -38,6 +44,7 @@ const status = {
   speed: { state: 'stopped', restarts: 0, lastExit: null },
   batch: { cycles: 0, running: false, last: null },
   load: { state: 'stopped', events: 0, rate: 0 },
+  connectors: { restarts: 0, lastRestart: null },
   error: null,
 };
 function save() {
@@ -337,7 +344,11 @@ async function batchCycle(p) {
 /** Batch cycles every batchEverySeconds, or as soon as `lp-stack pipeline batch` writes the request file. */
 async function scheduleBatch(p) {
   const request = path.join(stateDir, 'batch.request');
-  let next = Date.now() + options.batchEverySeconds * 1000;
+  // The first cycle soon after start (once the lake sink has committed), so
+  // the batch layer shows data early; then every batchEverySeconds.
+  let next =
+    Date.now() +
+    Math.min(options.batchEverySeconds, options.firstBatchSeconds ?? 90) * 1000;
   while (!stopping) {
     if (fs.existsSync(request) || Date.now() >= next) {
       fs.rmSync(request, { force: true });
@@ -349,7 +360,69 @@ async function scheduleBatch(p) {
   }
 }
 
+/**
+ * What Strimzi's `autoRestart` does for the rendered KafkaConnectors: a
+ * failed connector or task is restarted, with a back-off that grows per
+ * connector (2 s, 4 s, ... up to 60 s) and resets once it runs again.
+ */
+async function watchConnectors(p) {
+  const pause = new Map();
+  const due = new Map();
+  while (!stopping) {
+    for (const name of Object.values(connectorNames(p)).filter(Boolean)) {
+      const s = await connectApi(
+        env,
+        'GET',
+        `/connectors/${name}/status`,
+      ).catch(() => undefined);
+      // Connect itself down: nothing to restart until it is back.
+      if (!s || s.status !== 200) continue;
+      const failed =
+        s.body?.connector?.state === 'FAILED' ||
+        (s.body?.tasks ?? []).some(t => t.state === 'FAILED');
+      if (!failed) {
+        pause.delete(name);
+        continue;
+      }
+      if (Date.now() < (due.get(name) ?? 0)) continue;
+      const wait = Math.min((pause.get(name) ?? 1000) * 2, 60_000);
+      pause.set(name, wait);
+      due.set(name, Date.now() + wait);
+      await connectApi(
+        env,
+        'POST',
+        `/connectors/${name}/restart?includeTasks=true&onlyFailed=true`,
+      ).catch(() => undefined);
+      status.connectors.restarts++;
+      status.connectors.lastRestart = {
+        connector: name,
+        at: new Date().toISOString(),
+      };
+      save();
+      log(
+        `connector ${name} failed; restarted it (next back-off ${
+          wait / 1000
+        } s)`,
+      );
+    }
+    await sleep(2000);
+  }
+}
+
 const loadAbort = new AbortController();
+/** `lp-stack pipeline stop-load` writes load.stop: the load generator ends. */
+async function watchLoadStop() {
+  const file = path.join(stateDir, 'load.stop');
+  while (!stopping && !loadAbort.signal.aborted) {
+    if (fs.existsSync(file)) {
+      fs.rmSync(file, { force: true });
+      log('load generator stopped on request');
+      loadAbort.abort();
+    }
+    await sleep(500);
+  }
+}
+
 async function generateLoad(p) {
   if (!options.rate) return;
   status.load = { state: 'running', rate: options.rate, events: 0 };
@@ -373,7 +446,12 @@ async function generateLoad(p) {
         }
       },
     });
-    status.load = { ...status.load, state: 'finished', events: result.events };
+    status.load = {
+      ...status.load,
+      state: loadAbort.signal.aborted ? 'stopped' : 'finished',
+      events: result.events,
+      finishedAt: new Date().toISOString(),
+    };
   } catch (error) {
     status.load.state = 'failed';
     status.load.error = String(error.message ?? error);
@@ -396,9 +474,16 @@ async function main() {
     log,
   });
   status.state = 'running';
+  status.runningSince = new Date().toISOString();
   save();
   log(`${p.name} is running`);
-  await Promise.all([superviseSpeedJob(p), scheduleBatch(p), generateLoad(p)]);
+  await Promise.all([
+    superviseSpeedJob(p),
+    scheduleBatch(p),
+    generateLoad(p),
+    watchConnectors(p),
+    watchLoadStop(),
+  ]);
 }
 
 function shutdown(signal) {

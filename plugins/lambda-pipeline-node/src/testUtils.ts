@@ -22,6 +22,18 @@ const CLI = resolvePackagePath(
 );
 
 /**
+ * The absolute path of a module of the stack (for example
+ * `loadgen/loadgen.mjs`), for tests and benchmarks that drive it in-process
+ * with `await import(...)`.
+ */
+export function stackModulePath(relative: string): string {
+  return resolvePackagePath(
+    '@internal/backstage-plugin-lambda-pipeline-node',
+    `../../stack/${relative}`,
+  );
+}
+
+/**
  * Brings up components of the local real stack and what they depend on (a
  * no-op for what is already up; runtimes such as `spark` are installed) and
  * returns its connection settings (`LP_*`).

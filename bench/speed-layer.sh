@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Benchmark of the speed layer (Kafka -> the rendered Spark Structured
+# Streaming job -> ClickHouse) on the local stack:
+#   - sustained: LP_BENCH_RATE events/s (default 20000) for LP_BENCH_SECONDS
+#     (default 300) of Debezium events produced to the CDC topic: the rate
+#     landing in ClickHouse, p50/p95 freshness (event sent -> queryable);
+#   - ceiling: LP_BENCH_BACKLOG events (default 3000000) drained by the job,
+#     and by ClickHouse's own Kafka table engine into the same schema, with
+#     Kafka's ProducerPerformance as the reference; ratios in the results.
+# Brings up the stack (it stays up). Writes bench/results/speed-layer.json.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+source scripts/lib.sh
+ensure_node
+ensure_deps
+mkdir -p bench/results
+export LP_BENCH_OUT="$ROOT/bench/results/speed-layer.json"
+cd plugins/scaffolder-backend-module-lambda-pipeline
+echo "bench: speed layer (Kafka -> Spark -> ClickHouse)" >&2
+CI=true NODE_OPTIONS=--experimental-vm-modules yarn backstage-cli package test \
+  --testMatch '**/*.bench.ts' --testTimeout 14400000 src/jobs/speedLayer.bench.ts

@@ -1,0 +1,348 @@
+import { stackModulePath } from '@internal/backstage-plugin-lambda-pipeline-node/testUtils';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import yaml from 'yaml';
+import { Kafka, logLevel } from 'kafkajs';
+import {
+  createClickHouseTables,
+  resetTopics,
+  speedJobArgs,
+} from '../__testUtils__/pipelineRun';
+import { startPipelineRenderBackend } from '../__testUtils__/render';
+import { clickhouse, stackUp } from '../__testUtils__/stack';
+import { startSparkJob, SparkJob } from '../__testUtils__/sparkJob';
+import {
+  isolated,
+  JobsTable,
+  renderedPlatform,
+} from '../__testUtils__/changeEvents';
+import { variants } from '../template/formVariants';
+
+/**
+ * Benchmark of the speed layer (Kafka -> the rendered Spark Structured
+ * Streaming job -> ClickHouse) on the local stack, fed with Debezium change
+ * events by the load generator's Kafka mode:
+ *
+ * - sustained: LP_BENCH_RATE events/s (default 20,000) for LP_BENCH_SECONDS
+ *   (default 300) while the job runs as deployed (5 s trigger); the rate that
+ *   lands in ClickHouse and p50/p95 freshness, sampled every second as "now
+ *   minus the source time of the newest row queryable in ClickHouse" (the
+ *   generator stamps each event's source time when it sends it);
+ * - ceiling: a backlog of LP_BENCH_BACKLOG events (default 3,000,000) drained
+ *   by the job: events/s from its first to its last row written;
+ * - references in the same run: ClickHouse's own Kafka table engine
+ *   consuming the same backlog into a table of the same schema (parsing the
+ *   same envelope with a materialized view), and Kafka's own producer
+ *   throughput (ProducerPerformance) with records of the events' size.
+ *
+ * Run with `bench/speed-layer.sh`; results in bench/results/speed-layer.json.
+ */
+
+jest.setTimeout(4 * 3600_000);
+
+const RATE = Number(process.env.LP_BENCH_RATE ?? 20_000);
+const SECONDS = Number(process.env.LP_BENCH_SECONDS ?? 300);
+const BACKLOG = Number(process.env.LP_BENCH_BACKLOG ?? 3_000_000);
+
+const log = (m: string) =>
+  process.stderr.write(
+    `[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`,
+  );
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : null;
+};
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+/** Mean key + value size of the first 500 messages of a topic. */
+async function averageRecordSize(kafka: Kafka, topic: string): Promise<number> {
+  const sizes: number[] = [];
+  const consumer = kafka.consumer({ groupId: `bench-size-${Date.now()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      if (sizes.length < 500)
+        sizes.push((message.value?.length ?? 0) + (message.key?.length ?? 0));
+    },
+  });
+  while (sizes.length < 500) await sleep(200);
+  await consumer.disconnect();
+  return Math.round(sizes.reduce((a, b) => a + b, 0) / sizes.length);
+}
+
+describe('bench: speed layer (Kafka -> Spark -> ClickHouse)', () => {
+  it('measures the sustained rate, freshness and ceiling against ClickHouse Kafka engine and Kafka producer', async () => {
+    const env = stackUp(['kafka', 'clickhouse', 's3', 'spark']);
+    const loadgen = await import(stackModulePath('loadgen/loadgen.mjs'));
+    const { producerPerformance } = await import(
+      stackModulePath('bench/producerPerformance.mjs')
+    );
+    const renderer = await startPipelineRenderBackend();
+    const rendered = await renderer
+      .render(
+        isolated(
+          variants['one table, local, JDBC, Iceberg, local DAG repo'],
+          'spd',
+        ),
+      )
+      .finally(() => renderer.stop());
+    const { dir, jobsDir, jobs } = renderedPlatform(rendered);
+    const platformDir = path.join(dir, 'platform');
+    const spec = yaml.parse(
+      fs.readFileSync(path.join(platformDir, 'pipeline.yaml'), 'utf8'),
+    );
+    const table: JobsTable = jobs.tables[0];
+    const partitions = Number(
+      /partitions: (\d+)/.exec(
+        fs.readFileSync(
+          path.join(platformDir, 'deploy/base/kafka/topics.yaml'),
+          'utf8',
+        ),
+      )![1],
+    );
+    const kafka = new Kafka({
+      brokers: [env.LP_KAFKA_BROKERS],
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    const ch = (sql: string) => clickhouse(env, sql);
+    const count = async (t: string) =>
+      Number(await ch(`SELECT count() FROM ${t}`));
+    const produce = (rate: number, seconds: number) =>
+      loadgen.runLoad({
+        spec,
+        plan: jobs,
+        mode: 'kafka',
+        rate,
+        seconds,
+        seed: rate,
+        kafka: { brokers: [env.LP_KAFKA_BROKERS] },
+      });
+    let job: SparkJob | undefined;
+    const run = Date.now().toString(36);
+    const startSpeedJob = (name: string, availableNow: boolean) =>
+      startSparkJob(
+        env,
+        jobsDir,
+        'speed_job.py',
+        speedJobArgs(env, `${run}-${name}`).filter(
+          a => availableNow || a !== '--available-now',
+        ),
+      );
+
+    try {
+      // Sustained at the target, the job running as deployed.
+      await resetTopics(admin, [
+        { topic: table.topic, numPartitions: partitions },
+        { topic: jobs.kafka.deadLetterTopic, numPartitions: 1 },
+      ]);
+      await createClickHouseTables(env, platformDir, jobs.tables);
+      job = startSpeedJob('sustained', false);
+      await produce(10, 2);
+      for (let i = 0; (await count(table.clickhouseTable)) < 10; i++) {
+        if (i > 300)
+          throw new Error(
+            `the speed job did not start:\n${job.output().slice(-3000)}`,
+          );
+        await sleep(1000);
+      }
+      log(`sustained: ${RATE} events/s for ${SECONDS} s`);
+      const base = await count(table.clickhouseTable);
+      const samples: Array<{ at: number; rows: number; freshnessMs: number }> =
+        [];
+      let loading = true;
+      const sampler = (async () => {
+        while (loading) {
+          const [rows, newest] = (
+            await ch(
+              `SELECT count(), toUnixTimestamp64Milli(max(_source_ts)) FROM ${table.clickhouseTable}`,
+            )
+          )
+            .trim()
+            .split('\t')
+            .map(Number);
+          const at = Date.now();
+          samples.push({ at, rows: rows - base, freshnessMs: at - newest });
+          await sleep(1000);
+        }
+      })();
+      const load = await produce(RATE, SECONDS);
+      loading = false;
+      await sampler;
+      const drainStarted = Date.now();
+      let drainedSeconds: number | null = null;
+      while (Date.now() - drainStarted < 300_000) {
+        if ((await count(table.clickhouseTable)) - base >= load.events) {
+          drainedSeconds = (Date.now() - drainStarted) / 1000;
+          break;
+        }
+        await sleep(500);
+      }
+      job.kill();
+      await job.done;
+      // Skip the first 10 s (the job's first triggers at the new rate).
+      const steady = samples.filter(s => s.at - samples[0].at >= 10_000);
+      const landed =
+        steady.length > 1
+          ? (steady[steady.length - 1].rows - steady[0].rows) /
+            ((steady[steady.length - 1].at - steady[0].at) / 1000)
+          : 0;
+      const sustained = {
+        targetRate: RATE,
+        seconds: SECONDS,
+        producedRate: load.rate,
+        landedRate: Math.round(landed),
+        landedOfProduced: Math.round((landed / load.rate) * 100) / 100,
+        freshnessMs: {
+          p50: percentile(
+            steady.map(s => s.freshnessMs),
+            0.5,
+          ),
+          p95: percentile(
+            steady.map(s => s.freshnessMs),
+            0.95,
+          ),
+        },
+        drainedSecondsAfterLoad: drainedSeconds,
+        sustained:
+          drainedSeconds !== null &&
+          drainedSeconds <= 15 &&
+          load.rate >= 0.95 * RATE,
+      };
+      log(JSON.stringify(sustained));
+
+      // Ceiling: a backlog drained by the job, and by ClickHouse's Kafka engine.
+      // The same topic, emptied: the job and the engine each read it whole.
+      const backlogTopic = table.topic;
+      await resetTopics(admin, [
+        { topic: backlogTopic, numPartitions: partitions },
+      ]);
+      log(`backlog: producing ${BACKLOG} events`);
+      // As fast as the generator can: the rate asked for is never reached.
+      const backlog = await produce(200_000, BACKLOG / 200_000);
+      const recordSize = await averageRecordSize(kafka, backlogTopic);
+      await createClickHouseTables(env, platformDir, jobs.tables);
+      const drainRate = async (target: string, total: number) => {
+        const started = Date.now();
+        while ((await count(target)) < total) {
+          if (Date.now() - started > 3600_000)
+            throw new Error(`${target} did not reach ${total} rows`);
+          await sleep(1000);
+        }
+        const [first, last] = (
+          await ch(
+            `SELECT toUnixTimestamp64Milli(min(_ingested_at)), toUnixTimestamp64Milli(max(_ingested_at)) FROM ${target}`,
+          )
+        )
+          .trim()
+          .split('\t')
+          .map(Number);
+        return {
+          events: total,
+          seconds: (last - first) / 1000,
+          eventsPerSecond: Math.round(total / ((last - first) / 1000)),
+        };
+      };
+      log('ceiling: the speed job drains the backlog');
+      job = startSparkJob(
+        env,
+        jobsDir,
+        'speed_job.py',
+        speedJobArgs(env, `${run}-ceiling`),
+      );
+      const speedCeiling = await drainRate(
+        table.clickhouseTable,
+        backlog.events,
+      );
+      job.kill();
+      await job.done;
+      log(`speed job: ${JSON.stringify(speedCeiling)}`);
+
+      log("ceiling: ClickHouse's Kafka engine drains the same backlog");
+      const [db, name] = table.clickhouseTable.split('.');
+      const engineTable = `${db}.${name}_kafka_engine`;
+      await ch(`CREATE TABLE ${engineTable} AS ${table.clickhouseTable}`);
+      const envelope = (field: string, type: string) =>
+        `JSONExtract(raw, if(JSONExtractString(raw, 'op') = 'd', 'before', 'after'), '${field}', '${type}')`;
+      const columns = table.columns as Array<{
+        name: string;
+        clickhouse?: string;
+      }>;
+      await ch(
+        `CREATE TABLE ${db}.${name}_kafka_source (raw String) ENGINE = Kafka SETTINGS kafka_broker_list = '${
+          env.LP_KAFKA_BROKERS
+        }', kafka_topic_list = '${backlogTopic}', kafka_group_name = 'bench-ch-engine-${run}', kafka_format = 'JSONAsString', kafka_num_consumers = ${Math.min(
+          partitions,
+          os.cpus().length,
+        )}, kafka_max_block_size = 65536, kafka_thread_per_consumer = 1`,
+      );
+      await ch(
+        `CREATE MATERIALIZED VIEW ${db}.${name}_kafka_mv TO ${engineTable} AS SELECT ${columns
+          .map(
+            c => `${envelope(c.name, String(c.clickhouse))} AS \`${c.name}\``,
+          )
+          .join(
+            ', ',
+          )}, JSONExtract(raw, 'source', 'lsn', 'UInt64') AS _lsn, JSONExtractString(raw, 'op') AS _op, toUInt8(JSONExtractString(raw, 'op') = 'd') AS _is_deleted, fromUnixTimestamp64Milli(JSONExtract(raw, 'source', 'ts_ms', 'Int64')) AS _source_ts, toUInt32(_partition) AS _kafka_partition, _offset AS _kafka_offset, toInt64(cityHash64(raw)) AS _fingerprint FROM ${db}.${name}_kafka_source`,
+      );
+      const engineCeiling = await drainRate(engineTable, backlog.events);
+      await ch(`DROP TABLE ${db}.${name}_kafka_mv`);
+      await ch(`DROP TABLE ${db}.${name}_kafka_source`);
+      log(`ClickHouse Kafka engine: ${JSON.stringify(engineCeiling)}`);
+
+      const perfTopic = `bench-speed-producer-${run}`;
+      await resetTopics(admin, [
+        { topic: perfTopic, numPartitions: partitions },
+      ]);
+      log("reference: Kafka's ProducerPerformance");
+      const producer = producerPerformance({
+        brokers: env.LP_KAFKA_BROKERS,
+        topic: perfTopic,
+        records: 1_000_000,
+        recordSize,
+      });
+      await admin.deleteTopics({ topics: [perfTopic] });
+
+      const results = {
+        benchmark:
+          'speed layer: Kafka -> Spark Structured Streaming (rendered speed_job.py, local[2]) -> ClickHouse',
+        date: new Date().toISOString(),
+        machine: `${os.cpus().length} x ${os.cpus()[0]?.model}, ${Math.round(
+          os.totalmem() / 2 ** 30,
+        )} GiB`,
+        partitions,
+        recordSize,
+        sustained,
+        ceiling: {
+          speedJob: speedCeiling,
+          clickhouseKafkaEngine: engineCeiling,
+          kafkaProducerPerformance: producer,
+          speedJobOfKafkaEngine:
+            Math.round(
+              (speedCeiling.eventsPerSecond / engineCeiling.eventsPerSecond) *
+                100,
+            ) / 100,
+          speedJobOfProducer:
+            Math.round(
+              (speedCeiling.eventsPerSecond / producer.recordsPerSecond) * 100,
+            ) / 100,
+        },
+      };
+      if (process.env.LP_BENCH_OUT)
+        fs.writeFileSync(
+          process.env.LP_BENCH_OUT,
+          `${JSON.stringify(results, null, 2)}\n`,
+        );
+      process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      expect(sustained.landedRate).toBeGreaterThan(0);
+      expect(speedCeiling.eventsPerSecond).toBeGreaterThan(0);
+    } finally {
+      job?.kill();
+      await admin.disconnect();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
