@@ -97,11 +97,18 @@ export async function pipelineEndToEnd({
     Number(
       (await chQuery(`SELECT count() AS n FROM ${table.clickhouseTable}`))[0].n,
     );
-  /** The speed layer takes new rows again (rows written after `since`). */
-  const speedAdvances = async since =>
+  /** The speed layer takes rows again: some written after `sinceMs` (wall clock). */
+  const speedAdvances = async sinceMs =>
     waitUntil(
       'the speed layer takes new rows',
-      async () => (await speedPosition()) > since,
+      async () =>
+        Number(
+          (
+            await chQuery(
+              `SELECT toUnixTimestamp64Milli(max(_ingested_at)) AS t FROM ${table.clickhouseTable}`,
+            )
+          )[0].t,
+        ) > sinceMs,
       240,
     );
 
@@ -200,8 +207,31 @@ export async function pipelineEndToEnd({
         process.kill(pid, 'SIGKILL');
       }
     };
+    /** The speed job's pid once it has run a while (not one being restarted). */
+    const runningSpeedJob = () =>
+      waitUntil(
+        'the speed job running',
+        async () => {
+          const s = status().speed;
+          const alive = (() => {
+            try {
+              process.kill(s.pid, 0);
+              return true;
+            } catch {
+              return false;
+            }
+          })();
+          return s.state === 'running' &&
+            alive &&
+            Date.now() - Date.parse(s.startedAt) > 20_000
+            ? s.pid
+            : undefined;
+        },
+        240,
+      );
     for (const component of ['clickhouse', 'speed job', 'connect', 'kafka']) {
-      const before = await speedPosition().catch(() => 0);
+      const speedPid =
+        component === 'speed job' ? await runningSpeedJob() : undefined;
       const restartsBefore = status().speed.restarts;
       progress(
         `fault: killing ${component} (SIGKILL) while ${
@@ -209,13 +239,14 @@ export async function pipelineEndToEnd({
         } events/s load`,
       );
       if (component === 'speed job') {
-        killGroup(status().speed.pid);
+        killGroup(speedPid);
       } else {
         killGroup(pidOf(component));
         await sleep(5000);
         cli('up', component);
       }
-      const advanced = await speedAdvances(before);
+      const recovered = Date.now();
+      const advanced = await speedAdvances(recovered);
       const cdc = await waitUntil(
         'Debezium running',
         async () => {
@@ -231,9 +262,7 @@ export async function pipelineEndToEnd({
       check(
         `fault: ${component} killed and restarted; the pipeline recovers (speed layer takes rows again, Debezium running)`,
         Boolean(advanced && cdc),
-        `speed rows before ${before}, now ${await speedPosition().catch(
-          () => '?',
-        )}`,
+        `speed rows now ${await speedPosition().catch(() => '?')}`,
       );
       if (component === 'speed job') {
         check(

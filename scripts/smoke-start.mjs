@@ -43,10 +43,12 @@ const lpStack = (...args) =>
     stdio: ['ignore', 'inherit', 'inherit'],
   });
 function removeDemo() {
-  try {
-    lpStack('pipeline', 'delete', demo);
-  } catch {
-    // never started
+  if (fs.existsSync(path.join(root, '.lp-stack', 'pipelines', demo))) {
+    try {
+      lpStack('pipeline', 'delete', demo);
+    } catch {
+      // reported by the CLI; the repositories go anyway
+    }
   }
   for (const dir of [
     `.lp-repos/${demo}-platform.git`,

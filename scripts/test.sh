@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up and runs the whole test suite: lint, type-check, the
-# Backstage release-line check, every package's tests, a smoke test of the
-# start command and the browser end-to-end test of the pipeline tab. Prints progress for each step; fails on the first failing step.
+# Backstage release-line check, every package's tests, the start command end
+# to end (its demo pipeline through both layers, with fault tests) and the
+# browser end-to-end test of the pipeline tab. Prints progress for each step; fails on the first failing step.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -39,7 +40,7 @@ step "lint" yarn backstage-cli repo lint
 step "formatting (prettier)" yarn prettier --check .
 step "type-check" yarn tsc
 step "package and integration tests (brings up the local stack)" yarn test
-step "start command smoke test" node scripts/smoke-start.mjs
+step "start command end to end: the app, a demo pipeline created with the template and run on the stack, fault tests" node scripts/smoke-start.mjs
 step "end-to-end: the pipeline tab in a browser on a live pipeline" \
   yarn workspace @internal/backstage-plugin-lambda-pipeline-backend test:e2e
 log "all steps passed"

@@ -113,8 +113,19 @@ export async function startPipeline(args) {
     throw new Error(
       `pipeline ${p.name} is already running (pid ${current.pid}); stop it first: stack/lp-stack pipeline stop ${p.name}`,
     );
-  // A pipeline that never got running (or was never started) starts fresh.
-  const fresh = options.fresh || !current?.runningSince;
+  // A pipeline that never got running (or was never started) starts fresh;
+  // so does one whose lake is gone: the stack's S3 keeps objects in memory,
+  // and a restarted S3 no longer has the Iceberg files the catalog points to.
+  const s3Pid = path.join(STATE_DIR, 'run', 's3.pid');
+  const lakeGone =
+    current?.runningSince &&
+    fs.existsSync(s3Pid) &&
+    fs.statSync(s3Pid).mtimeMs > Date.parse(current.runningSince);
+  if (lakeGone && !options.fresh)
+    log(
+      `pipeline ${p.name}: the stack's S3 restarted since it last ran (its lake is gone); starting fresh`,
+    );
+  const fresh = options.fresh || !current?.runningSince || Boolean(lakeGone);
   if (fresh) fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
   fs.rmSync(path.join(dir, 'status.json'), { force: true });

@@ -249,6 +249,8 @@ describe('the Lambda pipeline tab, in a browser, on a live pipeline', () => {
       'bash',
       [
         path.join(ROOT, 'scripts/start.sh'),
+        // Backstage alone: this test brings its own live pipeline.
+        '--backstage-only',
         '--config',
         path.join(ROOT, 'app-config.yaml'),
         '--config',
