@@ -282,15 +282,28 @@ export async function pipelineEndToEnd({
           Number(o.high),
         ]),
       );
-    // Debezium has shipped everything once the topic's end stops moving.
+    // Debezium has shipped everything once its task runs and the topic's
+    // end has not moved for 15 s (longer than a retry pause after a fault).
     let previous = '';
+    let since = Date.now();
     await waitUntil(
       'the CDC topic to stop growing',
       async () => {
         const now = JSON.stringify(await ends());
-        const same = now === previous;
-        previous = now;
-        return same ? true : undefined;
+        if (now !== previous) {
+          previous = now;
+          since = Date.now();
+          return undefined;
+        }
+        const task = await connectApi(
+          env,
+          'GET',
+          `/connectors/${p.cdc.metadata.name}/status`,
+        );
+        return task.body?.tasks?.[0]?.state === 'RUNNING' &&
+          Date.now() - since >= 15_000
+          ? true
+          : undefined;
       },
       300,
     );
