@@ -440,6 +440,49 @@ async function main() {
     progress: message =>
       console.log(`  [${new Date().toISOString().slice(11, 19)}] ${message}`),
   });
+  if (appUp) await demoTabChecks();
+}
+
+/** The demo pipeline's tab in the browser: its dead letters counted. */
+async function demoTabChecks() {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: process.env.LP_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
+  });
+  try {
+    const page = await browser.newPage({
+      viewport: { width: 1400, height: 1000 },
+    });
+    await page.goto(`${app}/catalog/default/system/${demo}/lambda-pipeline`, {
+      waitUntil: 'networkidle',
+      timeout: 300_000,
+    });
+    const enter = page.getByRole('button', { name: /^enter$/i });
+    const caption = page.getByText(`events in ${demo}.dlq`).first();
+    let shown = '';
+    try {
+      await enter.or(caption).first().waitFor({ timeout: 120_000 });
+      if (await enter.isVisible()) await enter.click();
+      await caption.waitFor({ timeout: 60_000 });
+      shown = await caption
+        .locator('xpath=preceding-sibling::*[1]')
+        .innerText();
+    } catch (error) {
+      shown = `not shown: ${error.message}`;
+    }
+    await page.screenshot({
+      path: path.join(path.dirname(logFile), 'demo-tab.png'),
+      fullPage: true,
+    });
+    check(
+      `browser: the ${demo} tab counts the dead letters (poison messages)`,
+      Number(shown.replace(/[^0-9]/g, '')) >= 5,
+      `the Dead letters card shows '${shown}'`,
+    );
+  } finally {
+    await browser.close();
+  }
 }
 
 /** What a person sees: sign in as guest, open the pages, no runtime errors. */

@@ -9,6 +9,8 @@ import pg from 'pg';
 import { debeziumValue, isIntegerType, random, valueFor } from './values.mjs';
 
 const TICKS_PER_SECOND = 10;
+/** Change events per Kafka request (about 300 KB of Debezium JSON). */
+const MAX_MESSAGES_PER_SEND = 500;
 /** Rows per statement (PostgreSQL allows 65,535 parameters per statement). */
 const MAX_ROWS_PER_STATEMENT = 2000;
 
@@ -353,10 +355,18 @@ export async function runLoad(options) {
             await client.query('COMMIT');
           } else {
             const target = topics.get(model.source);
-            await producer.send({
-              topic: target.topic,
-              messages: eventsFor(model, keys, target, now, () => lsn++),
-            });
+            const messages = eventsFor(model, keys, target, now, () => lsn++);
+            // Requests under the broker's 1 MB limit, sent together (a key
+            // changes at most once per tick, so their order does not matter).
+            const sends = [];
+            for (let i = 0; i < messages.length; i += MAX_MESSAGES_PER_SEND)
+              sends.push(
+                producer.send({
+                  topic: target.topic,
+                  messages: messages.slice(i, i + MAX_MESSAGES_PER_SEND),
+                }),
+              );
+            await Promise.all(sends);
           }
         } catch (error) {
           keys.undo();
