@@ -4,6 +4,8 @@
 #   - sustained: LP_BENCH_RATE events/s (default 20000) for LP_BENCH_SECONDS
 #     (default 300) of Debezium events produced to the CDC topic: the rate
 #     landing in ClickHouse, p50/p95 freshness (event sent -> queryable);
+#     then LP_BENCH_STEP_RATES (default 5000,10000) for LP_BENCH_STEP_SECONDS
+#     (60) each: the highest rate sustained (everything landed within 15 s);
 #   - ceiling: LP_BENCH_BACKLOG events (default 3000000) drained by the job,
 #     and by ClickHouse's own Kafka table engine into the same schema, with
 #     Kafka's ProducerPerformance as the reference; ratios in the results.

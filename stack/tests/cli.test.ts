@@ -81,3 +81,61 @@ describe('stack CLI', () => {
     );
   });
 });
+
+describe('lp-stack pipeline and env: bad input gets a clear error', () => {
+  const failure = (args: string[]) => {
+    try {
+      stackCli(args);
+    } catch (error: any) {
+      return String(error.stderr);
+    }
+    throw new Error(`lp-stack ${args.join(' ')} did not fail`);
+  };
+  const platform = path.resolve(
+    __dirname,
+    '../../templates/lambda-pipeline/skeleton/pipeline',
+  );
+
+  it('names the missing platform repository and what it must hold', () => {
+    expect(failure(['pipeline', 'start'])).toMatch(
+      /pipeline start needs the pipeline's platform repository \(a directory holding pipeline.yaml and jobs\/\); got ''/,
+    );
+    expect(failure(['pipeline', 'start', '/nonexistent/platform'])).toMatch(
+      /got '\/nonexistent\/platform'/,
+    );
+  });
+
+  it('names a bad option and what to write', () => {
+    expect(failure(['pipeline', 'start', platform, '--rate', 'fast'])).toMatch(
+      /--rate must be a number of at least 0; got 'fast'/,
+    );
+    expect(
+      failure(['pipeline', 'start', platform, '--batch-every', '5']),
+    ).toMatch(/--batch-every must be a number of at least 10; got '5'/);
+    expect(failure(['pipeline', 'start', platform, '--lake-commit-ms'])).toMatch(
+      /--lake-commit-ms needs a value/,
+    );
+  });
+
+  it('refuses an unknown subcommand or pipeline, listing what exists', () => {
+    expect(failure(['pipeline', 'restart'])).toMatch(
+      /unknown pipeline command 'restart'; use start <platform dir>, stop <name>/,
+    );
+    expect(failure(['pipeline', 'stop', 'no-such-pipeline'])).toMatch(
+      /no pipeline no-such-pipeline under .*pipelines/,
+    );
+    expect(failure(['pipeline', 'batch', 'no-such-pipeline'])).toMatch(
+      /pipeline no-such-pipeline is not running/,
+    );
+  });
+
+  it('limits the app-config fragment to the components asked for', () => {
+    const fragment = JSON.parse(
+      stackCli(['env', '--app-config', '--components', 'postgres,kafka']),
+    ).lambdaPipelines.environments.dev;
+    expect(Object.keys(fragment).sort()).toEqual(['kafka', 'postgres']);
+    expect(failure(['env', '--app-config', '--components', 'kafka,oracle'])).toMatch(
+      /--components lists unknown component 'oracle'; known: postgres, kafka/,
+    );
+  });
+});

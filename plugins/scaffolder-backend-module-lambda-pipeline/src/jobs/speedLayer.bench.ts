@@ -28,7 +28,12 @@ import { variants } from '../template/formVariants';
  *   (default 300) while the job runs as deployed (5 s trigger); the rate that
  *   lands in ClickHouse and p50/p95 freshness, sampled every second as "now
  *   minus the source time of the newest row queryable in ClickHouse" (the
- *   generator stamps each event's source time when it sends it);
+ *   generator stamps each event's source time when it sends it); then
+ *   LP_BENCH_STEP_RATES (default 5,000 and 10,000) for 60 s each, for the
+ *   highest rate sustained (the generator kept it and everything landed
+ *   within 15 s of the load ending). The generator runs on the same cores;
+ *   in a cluster the producers (Debezium) are elsewhere, so the ceiling below
+ *   is the job's own capacity;
  * - ceiling: a backlog of LP_BENCH_BACKLOG events (default 3,000,000) drained
  *   by the job: events/s from its first to its last row written;
  * - references in the same run: ClickHouse's own Kafka table engine
@@ -44,6 +49,10 @@ jest.setTimeout(4 * 3600_000);
 const RATE = Number(process.env.LP_BENCH_RATE ?? 20_000);
 const SECONDS = Number(process.env.LP_BENCH_SECONDS ?? 300);
 const BACKLOG = Number(process.env.LP_BENCH_BACKLOG ?? 3_000_000);
+const STEP_RATES = (process.env.LP_BENCH_STEP_RATES ?? '5000,10000')
+  .split(',')
+  .map(Number);
+const STEP_SECONDS = Number(process.env.LP_BENCH_STEP_SECONDS ?? 60);
 
 const log = (m: string) =>
   process.stderr.write(
@@ -109,8 +118,15 @@ describe('bench: speed layer (Kafka -> Spark -> ClickHouse)', () => {
     const admin = kafka.admin();
     await admin.connect();
     const ch = (sql: string) => clickhouse(env, sql);
-    const count = async (t: string) =>
-      Number(await ch(`SELECT count() FROM ${t}`));
+    // Where a table is in the topic: the events up to its highest offset per
+    // partition (what the monitor calls the speed layer's position). Row
+    // counts would not do: ReplacingMergeTree merges away older versions.
+    const position = async (t: string) =>
+      Number(
+        await ch(
+          `SELECT sum(m + 1) FROM (SELECT max(_kafka_offset) AS m FROM ${t} GROUP BY _kafka_partition)`,
+        ),
+      );
     const produce = (rate: number, seconds: number) =>
       loadgen.runLoad({
         spec,
@@ -142,77 +158,93 @@ describe('bench: speed layer (Kafka -> Spark -> ClickHouse)', () => {
       await createClickHouseTables(env, platformDir, jobs.tables);
       job = startSpeedJob('sustained', false);
       await produce(10, 2);
-      for (let i = 0; (await count(table.clickhouseTable)) < 10; i++) {
+      for (let i = 0; (await position(table.clickhouseTable)) < 10; i++) {
         if (i > 300)
           throw new Error(
             `the speed job did not start:\n${job.output().slice(-3000)}`,
           );
         await sleep(1000);
       }
-      log(`sustained: ${RATE} events/s for ${SECONDS} s`);
-      const base = await count(table.clickhouseTable);
-      const samples: Array<{ at: number; rows: number; freshnessMs: number }> =
-        [];
-      let loading = true;
-      const sampler = (async () => {
-        while (loading) {
-          const [rows, newest] = (
-            await ch(
-              `SELECT count(), toUnixTimestamp64Milli(max(_source_ts)) FROM ${table.clickhouseTable}`,
-            )
-          )
-            .trim()
-            .split('\t')
-            .map(Number);
-          const at = Date.now();
-          samples.push({ at, rows: rows - base, freshnessMs: at - newest });
-          await sleep(1000);
+      /** `rate` events/s for `seconds` while the job runs: what lands, how fresh, how soon it drains. */
+      const sustain = async (rate: number, seconds: number) => {
+        log(`sustained: ${rate} events/s for ${seconds} s`);
+        const base = await position(table.clickhouseTable);
+        const samples: Array<{
+          at: number;
+          rows: number;
+          freshnessMs: number;
+        }> = [];
+        let loading = true;
+        const sampler = (async () => {
+          while (loading) {
+            const rows = await position(table.clickhouseTable);
+            const newest = Number(
+              await ch(
+                `SELECT toUnixTimestamp64Milli(max(_source_ts)) FROM ${table.clickhouseTable}`,
+              ),
+            );
+            const at = Date.now();
+            samples.push({ at, rows: rows - base, freshnessMs: at - newest });
+            await sleep(1000);
+          }
+        })();
+        const load = await produce(rate, seconds);
+        loading = false;
+        await sampler;
+        const drainStarted = Date.now();
+        let drainedSeconds: number | null = null;
+        while (Date.now() - drainStarted < 120_000) {
+          if ((await position(table.clickhouseTable)) - base >= load.events) {
+            drainedSeconds = (Date.now() - drainStarted) / 1000;
+            break;
+          }
+          await sleep(500);
         }
-      })();
-      const load = await produce(RATE, SECONDS);
-      loading = false;
-      await sampler;
-      const drainStarted = Date.now();
-      let drainedSeconds: number | null = null;
-      while (Date.now() - drainStarted < 300_000) {
-        if ((await count(table.clickhouseTable)) - base >= load.events) {
-          drainedSeconds = (Date.now() - drainStarted) / 1000;
-          break;
-        }
-        await sleep(500);
-      }
+        // Skip the first 10 s (the job's first triggers at the new rate).
+        const steady = samples.filter(s => s.at - samples[0].at >= 10_000);
+        const landed =
+          steady.length > 1
+            ? (steady[steady.length - 1].rows - steady[0].rows) /
+              ((steady[steady.length - 1].at - steady[0].at) / 1000)
+            : 0;
+        const out = {
+          targetRate: rate,
+          seconds,
+          producedRate: load.rate,
+          landedRate: Math.round(landed),
+          landedOfProduced: Math.round((landed / load.rate) * 100) / 100,
+          freshnessMs: {
+            p50: percentile(
+              steady.map(s => s.freshnessMs),
+              0.5,
+            ),
+            p95: percentile(
+              steady.map(s => s.freshnessMs),
+              0.95,
+            ),
+          },
+          drainedSecondsAfterLoad: drainedSeconds,
+          // The generator kept the rate, and everything landed within 15 s of the end.
+          sustained:
+            drainedSeconds !== null &&
+            drainedSeconds <= 15 &&
+            load.rate >= 0.95 * rate,
+        };
+        log(JSON.stringify(out));
+        return out;
+      };
+      const sustained = await sustain(RATE, SECONDS);
+      const steps = [];
+      for (const rate of STEP_RATES)
+        steps.push(await sustain(rate, STEP_SECONDS));
       job.kill();
       await job.done;
-      // Skip the first 10 s (the job's first triggers at the new rate).
-      const steady = samples.filter(s => s.at - samples[0].at >= 10_000);
-      const landed =
-        steady.length > 1
-          ? (steady[steady.length - 1].rows - steady[0].rows) /
-            ((steady[steady.length - 1].at - steady[0].at) / 1000)
-          : 0;
-      const sustained = {
-        targetRate: RATE,
-        seconds: SECONDS,
-        producedRate: load.rate,
-        landedRate: Math.round(landed),
-        landedOfProduced: Math.round((landed / load.rate) * 100) / 100,
-        freshnessMs: {
-          p50: percentile(
-            steady.map(s => s.freshnessMs),
-            0.5,
-          ),
-          p95: percentile(
-            steady.map(s => s.freshnessMs),
-            0.95,
-          ),
-        },
-        drainedSecondsAfterLoad: drainedSeconds,
-        sustained:
-          drainedSeconds !== null &&
-          drainedSeconds <= 15 &&
-          load.rate >= 0.95 * RATE,
-      };
-      log(JSON.stringify(sustained));
+      const highestSustained = Math.max(
+        0,
+        ...[sustained, ...steps]
+          .filter(x => x.sustained)
+          .map(x => x.targetRate),
+      );
 
       // Ceiling: a backlog drained by the job, and by ClickHouse's Kafka engine.
       // The same topic, emptied: the job and the engine each read it whole.
@@ -225,26 +257,26 @@ describe('bench: speed layer (Kafka -> Spark -> ClickHouse)', () => {
       const backlog = await produce(200_000, BACKLOG / 200_000);
       const recordSize = await averageRecordSize(kafka, backlogTopic);
       await createClickHouseTables(env, platformDir, jobs.tables);
+      /** From the first rows written to the whole backlog, sampled every 500 ms. */
       const drainRate = async (target: string, total: number) => {
         const started = Date.now();
-        while ((await count(target)) < total) {
-          if (Date.now() - started > 3600_000)
-            throw new Error(`${target} did not reach ${total} rows`);
-          await sleep(1000);
+        let first: { at: number; events: number } | undefined;
+        for (;;) {
+          const at = Date.now();
+          const now = await position(target).catch(() => 0);
+          if (!first && now > 0) first = { at, events: now };
+          if (first && now >= total) {
+            const seconds = (at - first.at) / 1000;
+            return {
+              events: total,
+              seconds,
+              eventsPerSecond: Math.round((total - first.events) / seconds),
+            };
+          }
+          if (at - started > 3600_000)
+            throw new Error(`${target} reached ${now} of ${total} events`);
+          await sleep(500);
         }
-        const [first, last] = (
-          await ch(
-            `SELECT toUnixTimestamp64Milli(min(_ingested_at)), toUnixTimestamp64Milli(max(_ingested_at)) FROM ${target}`,
-          )
-        )
-          .trim()
-          .split('\t')
-          .map(Number);
-        return {
-          events: total,
-          seconds: (last - first) / 1000,
-          eventsPerSecond: Math.round(total / ((last - first) / 1000)),
-        };
       };
       log('ceiling: the speed job drains the backlog');
       job = startSparkJob(
@@ -316,6 +348,8 @@ describe('bench: speed layer (Kafka -> Spark -> ClickHouse)', () => {
         partitions,
         recordSize,
         sustained,
+        steps,
+        highestSustainedRate: highestSustained,
         ceiling: {
           speedJob: speedCeiling,
           clickhouseKafkaEngine: engineCeiling,
