@@ -7,8 +7,9 @@
 #     then LP_BENCH_STEP_RATES (default 5000,10000) for LP_BENCH_STEP_SECONDS
 #     (60) each: the highest rate sustained (everything landed within 15 s);
 #   - ceiling: LP_BENCH_BACKLOG events (default 3000000) drained by the job,
-#     and by ClickHouse's own Kafka table engine into the same schema, with
-#     Kafka's ProducerPerformance as the reference; ratios in the results.
+#     with Kafka's ProducerPerformance as the reference (ratio in the results).
+# LP_BENCH_PHASES=sustained|ceiling runs one phase and keeps the other's
+# previous results.
 # Brings up the stack (it stays up). Writes bench/results/speed-layer.json.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
