@@ -112,9 +112,9 @@ describe('lp-stack pipeline and env: bad input gets a clear error', () => {
     expect(
       failure(['pipeline', 'start', platform, '--batch-every', '5']),
     ).toMatch(/--batch-every must be a number of at least 10; got '5'/);
-    expect(failure(['pipeline', 'start', platform, '--lake-commit-ms'])).toMatch(
-      /--lake-commit-ms needs a value/,
-    );
+    expect(
+      failure(['pipeline', 'start', platform, '--lake-commit-ms']),
+    ).toMatch(/--lake-commit-ms needs a value/);
   });
 
   it('refuses an unknown subcommand or pipeline, listing what exists', () => {
@@ -134,7 +134,9 @@ describe('lp-stack pipeline and env: bad input gets a clear error', () => {
       stackCli(['env', '--app-config', '--components', 'postgres,kafka']),
     ).lambdaPipelines.environments.dev;
     expect(Object.keys(fragment).sort()).toEqual(['kafka', 'postgres']);
-    expect(failure(['env', '--app-config', '--components', 'kafka,oracle'])).toMatch(
+    expect(
+      failure(['env', '--app-config', '--components', 'kafka,oracle']),
+    ).toMatch(
       /--components lists unknown component 'oracle'; known: postgres, kafka/,
     );
   });
