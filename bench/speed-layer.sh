@@ -6,10 +6,13 @@
 #     landing in ClickHouse, p50/p95 freshness (event sent -> queryable);
 #     then LP_BENCH_STEP_RATES (default 5000,10000) for LP_BENCH_STEP_SECONDS
 #     (60) each: the highest rate sustained (everything landed within 15 s);
+#   - paced: a backlog of rate x seconds events read at most rate x trigger
+#     per micro-batch (no producer competing for the cores): whether the job
+#     keeps the target for 5 minutes;
 #   - ceiling: LP_BENCH_BACKLOG events (default 3000000) drained by the job,
 #     with Kafka's ProducerPerformance as the reference (ratio in the results).
-# LP_BENCH_PHASES=sustained|ceiling runs one phase and keeps the other's
-# previous results.
+# LP_BENCH_PHASES=sustained,paced,ceiling (default all) picks phases; the
+# others keep their previous results.
 # Brings up the stack (it stays up). Writes bench/results/speed-layer.json.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"

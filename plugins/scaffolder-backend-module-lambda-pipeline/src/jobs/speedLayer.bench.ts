@@ -34,6 +34,10 @@ import { variants } from '../template/formVariants';
  *   within 15 s of the load ending). The generator runs on the same cores;
  *   in a cluster the producers (Debezium) are elsewhere, so the ceiling below
  *   is the job's own capacity;
+ * - paced: the target offered without a live producer on the same cores: a
+ *   backlog of LP_BENCH_RATE x LP_BENCH_SECONDS events, read at most
+ *   rate x trigger events per micro-batch; the rate that lands shows whether
+ *   every micro-batch finishes within its 5 s trigger for 5 minutes;
  * - ceiling: a backlog of LP_BENCH_BACKLOG events (default 3,000,000) drained
  *   by the job: events/s from its first to its last row written;
  * - reference in the same run: Kafka's own producer throughput
@@ -57,8 +61,10 @@ const STEP_RATES = (process.env.LP_BENCH_STEP_RATES ?? '5000,10000')
   .split(',')
   .map(Number);
 const STEP_SECONDS = Number(process.env.LP_BENCH_STEP_SECONDS ?? 60);
-/** `sustained`, `ceiling` or both (default); a phase not run keeps its previous results. */
-const PHASES = (process.env.LP_BENCH_PHASES ?? 'sustained,ceiling').split(',');
+/** Phases to run (default all): `sustained`, `paced`, `ceiling`; one not run keeps its previous results. */
+const PHASES = (process.env.LP_BENCH_PHASES ?? 'sustained,paced,ceiling').split(
+  ',',
+);
 
 const log = (m: string) =>
   process.stderr.write(
@@ -172,6 +178,66 @@ describe('bench: speed layer (Kafka -> Spark -> ClickHouse)', () => {
       let recordSize = previous.recordSize;
       let ceiling = previous.ceiling;
       let ceilingDate = previous.dates?.ceiling ?? previous.date;
+      let paced = previous.paced;
+      let pacedDate = previous.dates?.paced;
+      if (PHASES.includes('paced')) {
+        // The target offered without a live producer on the same cores: a
+        // backlog of RATE x SECONDS events read at most RATE x trigger per
+        // micro-batch, so the job runs at exactly the target if every
+        // micro-batch finishes within its trigger interval.
+        const trigger = Number(jobs.speed.triggerIntervalSeconds);
+        const total = RATE * SECONDS;
+        await resetTopics(admin, [
+          { topic: table.topic, numPartitions: partitions },
+        ]);
+        await createClickHouseTables(env, platformDir, jobs.tables);
+        log(`paced: producing a backlog of ${total} events`);
+        const backlog = await produce(200_000, total / 200_000);
+        log(
+          `paced: the job reads ${
+            RATE * trigger
+          } events per ${trigger} s trigger`,
+        );
+        job = startSparkJob(
+          env,
+          jobsDir,
+          'speed_job.py',
+          speedJobArgs(env, `${run}-paced`, [
+            '--set',
+            `speed.maxOffsetsPerTrigger=${RATE * trigger}`,
+          ]).filter(a => a !== '--available-now'),
+        );
+        let first: { at: number; events: number } | undefined;
+        let last = { at: Date.now(), events: 0 };
+        const started = Date.now();
+        while (last.events < backlog.events) {
+          if (Date.now() - started > SECONDS * 3000)
+            throw new Error(
+              `paced: ${last.events} of ${backlog.events} events after ${
+                SECONDS * 3
+              } s`,
+            );
+          await sleep(1000);
+          const events = await position(table.clickhouseTable).catch(() => 0);
+          last = { at: Date.now(), events };
+          if (!first && events > 0) first = last;
+        }
+        job.kill();
+        await job.done;
+        const seconds = (last.at - first!.at) / 1000;
+        const landedRate = Math.round((last.events - first!.events) / seconds);
+        paced = {
+          targetRate: RATE,
+          events: backlog.events,
+          eventsPerTrigger: RATE * trigger,
+          seconds,
+          landedRate,
+          // Within 5%: the job kept the target for the whole backlog.
+          sustained: landedRate >= 0.95 * RATE,
+        };
+        pacedDate = new Date().toISOString();
+        log(`paced: ${JSON.stringify(paced)}`);
+      }
       if (PHASES.includes('sustained')) {
         // Sustained at the target, the job running as deployed.
         await resetTopics(admin, [
@@ -357,8 +423,13 @@ describe('bench: speed layer (Kafka -> Spark -> ClickHouse)', () => {
         sustained,
         steps,
         highestSustainedRate: highestSustained,
+        paced,
         ceiling,
-        dates: { sustained: sustainedDate, ceiling: ceilingDate },
+        dates: {
+          sustained: sustainedDate,
+          paced: pacedDate,
+          ceiling: ceilingDate,
+        },
       };
       if (process.env.LP_BENCH_OUT)
         fs.writeFileSync(
