@@ -265,16 +265,29 @@ describe('PipelineTab', () => {
         () => new Promise(resolve => (resolveSecond = resolve)),
       )
       .mockResolvedValue(health({ status: 'down', reason: 'second answer' }));
-    await render(api({ getHealth }), 100);
-    expect(await screen.findByText('OK: first answer')).toBeInTheDocument();
-    await waitFor(() => expect(getHealth).toHaveBeenCalledTimes(2));
+    // One second between refreshes: a shorter interval re-renders the whole
+    // tab (throughput charts included) back to back and starves the test on
+    // a busy 2-core CI machine.
+    await render(api({ getHealth }), 1_000);
+    expect(
+      await screen.findByText('OK: first answer', undefined, {
+        timeout: 10_000,
+      }),
+    ).toBeInTheDocument();
+    await waitFor(() => expect(getHealth).toHaveBeenCalledTimes(2), {
+      timeout: 10_000,
+    });
     // The refresh is under way: no spinner, the previous answer is still shown.
     expect(screen.queryByRole('progressbar')).not.toBeInTheDocument();
     expect(screen.getByText('OK: first answer')).toBeInTheDocument();
     await act(async () =>
       resolveSecond(health({ status: 'down', reason: 'second answer' })),
     );
-    expect(await screen.findByText('Down: second answer')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Down: second answer', undefined, {
+        timeout: 10_000,
+      }),
+    ).toBeInTheDocument();
   });
 
   it('shows what there is before data arrives, and runs a consistency check on request', async () => {
