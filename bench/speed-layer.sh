@@ -6,6 +6,9 @@
 #     landing in ClickHouse, p50/p95 freshness (event sent -> queryable);
 #     then LP_BENCH_STEP_RATES (default 5000,10000) for LP_BENCH_STEP_SECONDS
 #     (60) each: the highest rate sustained (everything landed within 15 s);
+#     the live load comes from stack/bench/ReplayProducer.java (the load
+#     generator's events, replayed by Kafka's Java client), or with
+#     LP_BENCH_GENERATOR=node from the generator's own kafkajs producer;
 #   - paced: a backlog of rate x seconds events read at most rate x trigger
 #     per micro-batch (no producer competing for the cores): whether the job
 #     keeps the target for 5 minutes;

@@ -410,6 +410,63 @@ export async function runLoad(options) {
 
 const round = x => (x === null ? null : Math.round(x * 10) / 10);
 
+/**
+ * A pool of `events` change events in Kafka mode, for the benchmark's replay
+ * producer (stack/bench/ReplayProducer.java): `{ topic, key, value }` made
+ * tick by tick as `runLoad` makes them (same mix, keys and values), except
+ * that the value's LSN is `@@LSN@@` and its two timestamps `@@TS@@`, which
+ * the producer stamps as it sends.
+ */
+export function eventPool({
+  spec,
+  plan,
+  events,
+  rate = events,
+  mix = parseMix('60,35,5'),
+  seed = 1,
+}) {
+  if (!Number.isInteger(events) || events <= 0)
+    throw new Error(`events must be a whole number above 0; got ${events}`);
+  const rng = random(seed);
+  const tables = spec.spec.source.postgres.tables.map(t => tableModel(t, rng));
+  const topics = new Map(plan.tables.map(t => [t.source, t]));
+  for (const model of tables) {
+    if (!topics.has(model.source))
+      throw new Error(`the plan has no topic for source table ${model.source}`);
+    model.next = Date.now();
+  }
+  const perTick = Math.max(1, Math.round(rate / TICKS_PER_SECOND));
+  const out = [];
+  while (out.length < events) {
+    const now = new Date();
+    for (const [i, model] of tables.entries()) {
+      const share =
+        Math.floor(((i + 1) * perTick) / tables.length) -
+        Math.floor((i * perTick) / tables.length);
+      if (share === 0) continue;
+      const keys = pickKeys(
+        model,
+        split(share, mix, model.live.size, rng),
+        rng,
+      );
+      const target = topics.get(model.source);
+      for (const message of eventsFor(model, keys, target, now, () => 0)) {
+        const value = JSON.parse(message.value);
+        value.source.lsn = '@@LSN@@';
+        value.source.ts_ms = '@@TS@@';
+        value.ts_ms = '@@TS@@';
+        out.push({
+          topic: target.topic,
+          key: message.key,
+          value: JSON.stringify(value).replace(/"(@@(?:LSN|TS)@@)"/g, '$1'),
+        });
+      }
+      keys.commit();
+    }
+  }
+  return out.slice(0, events);
+}
+
 /** Checks every source column's type before a run, naming the first the generator cannot fill. */
 export function checkTypes(spec) {
   for (const table of spec.spec.source.postgres.tables)

@@ -100,8 +100,16 @@ function sparkSubmit(p, job, args, conf = {}) {
     'spark.hadoop.fs.s3a.encryption.key': env.LP_S3_KMS_KEY_ID,
     ...conf,
   };
-  return runLogged(
-    job.replace(/_job\.py$/, ''),
+  const name = job.replace(/_job\.py$/, '');
+  // Spark's scratch space (the jars it copies for the job, shuffle files)
+  // under the pipeline's directory, emptied before every start: a job killed
+  // with SIGKILL never runs the shutdown hook that would delete it, and each
+  // start copies about 200 MB of connector jars.
+  const localDir = path.join(stateDir, 'spark-local', name);
+  fs.rmSync(localDir, { recursive: true, force: true });
+  fs.mkdirSync(localDir, { recursive: true });
+  const run = runLogged(
+    name,
     env.LP_SPARK_SUBMIT,
     [
       '--master',
@@ -125,9 +133,12 @@ function sparkSubmit(p, job, args, conf = {}) {
         CLICKHOUSE_USER: env.LP_CLICKHOUSE_USER,
         CLICKHOUSE_PASSWORD: env.LP_CLICKHOUSE_PASSWORD ?? '',
         SNOWFLAKE_PASSWORD: env.LP_SNOWFLAKE_PASSWORD,
+        SPARK_LOCAL_DIRS: localDir,
       },
     },
   );
+  run.done.then(() => fs.rmSync(localDir, { recursive: true, force: true }));
+  return run;
 }
 
 const snowflakeArgs = () => [

@@ -52,6 +52,29 @@ describe('load generator', () => {
       },
     },
   };
+  const planFor = (topic: string) => ({
+    tables: [
+      {
+        source: `public.${table}`,
+        topic,
+        primaryKey: ['order_id'],
+        columns: [
+          { name: 'order_id', debezium: 'number' },
+          { name: 'customer_id', debezium: 'number' },
+          { name: 'status', debezium: 'string' },
+          { name: 'amount', debezium: 'decimal-string' },
+          { name: 'quantity', debezium: 'number' },
+          { name: 'ratio', debezium: 'number' },
+          { name: 'gift', debezium: 'boolean' },
+          { name: 'ship_date', debezium: 'epoch-days' },
+          { name: 'token', debezium: 'string' },
+          { name: 'attributes', debezium: 'string' },
+          { name: 'note', debezium: 'string' },
+          { name: 'updated_at', debezium: 'iso-instant' },
+        ],
+      },
+    ],
+  });
   let loadgen: LoadGen;
   const pg = new Client(postgres);
 
@@ -146,29 +169,7 @@ describe('load generator', () => {
       topics: [{ topic, numPartitions: 2 }],
       waitForLeaders: true,
     });
-    const plan = {
-      tables: [
-        {
-          source: `public.${table}`,
-          topic,
-          primaryKey: ['order_id'],
-          columns: [
-            { name: 'order_id', debezium: 'number' },
-            { name: 'customer_id', debezium: 'number' },
-            { name: 'status', debezium: 'string' },
-            { name: 'amount', debezium: 'decimal-string' },
-            { name: 'quantity', debezium: 'number' },
-            { name: 'ratio', debezium: 'number' },
-            { name: 'gift', debezium: 'boolean' },
-            { name: 'ship_date', debezium: 'epoch-days' },
-            { name: 'token', debezium: 'string' },
-            { name: 'attributes', debezium: 'string' },
-            { name: 'note', debezium: 'string' },
-            { name: 'updated_at', debezium: 'iso-instant' },
-          ],
-        },
-      ],
-    };
+    const plan = planFor(topic);
     const result = await loadgen.runLoad({
       spec,
       plan,
@@ -223,6 +224,99 @@ describe('load generator', () => {
     // Positions only grow, as a WAL position does.
     const lsns = seen.map(e => e.value.source.lsn).sort((a, b) => a - b);
     expect(new Set(lsns).size).toBe(3000);
+  });
+
+  it('replays the same events from the Java producer, stamped as they are sent', async () => {
+    const { replayLoad } = await import('../bench/replayLoad.mjs');
+    const topic = `lg.${run}.replay.${table}`;
+    const kafka = kafkaClient();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 2 }],
+      waitForLeaders: true,
+    });
+    const plan = planFor(topic);
+    const pool = loadgen.eventPool({ spec, plan, events: 500, seed: 7 });
+    const started = Date.now();
+    // 4,000 events from a pool of 500: the pool wraps eight times.
+    const result = await replayLoad({
+      spec,
+      plan,
+      brokers: (process.env.LP_KAFKA_BROKERS ?? '').split(','),
+      rate: 2000,
+      seconds: 2,
+      pool,
+    });
+    const finished = Date.now();
+    expect(result).toMatchObject({
+      events: 4000,
+      acknowledged: 4000,
+      pool: 500,
+    });
+    expect(result.rate).toBeGreaterThan(1500);
+    const ends = await admin.fetchTopicOffsets(topic);
+    expect(ends.reduce((sum, p) => sum + Number(p.high), 0)).toBe(4000);
+
+    const consumer = kafka.consumer({ groupId: `lg-replay-${run}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const seen: Array<{ key: string; value: any }> = [];
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        seen.push({
+          key: String(message.key),
+          value: JSON.parse(String(message.value)),
+        });
+      },
+    });
+    await waitFor(
+      'the replayed events',
+      async () => (seen.length >= 4000 ? true : undefined),
+      60_000,
+    );
+    await consumer.disconnect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+
+    // The pool's events (same seed: the same keys and images), stamped anew.
+    const pooled = new Map(
+      pool.map(e => [`${e.key} ${e.value.replace(/@@(LSN|TS)@@/g, '0')}`, e]),
+    );
+    const unstamped = (e: { key: string; value: any }) =>
+      `${e.key} ${JSON.stringify({
+        ...e.value,
+        source: { ...e.value.source, lsn: 0, ts_ms: 0 },
+        ts_ms: 0,
+      })}`;
+    expect(seen.filter(e => !pooled.has(unstamped(e)))).toEqual([]);
+    expect(new Set(seen.map(e => e.value.op))).toEqual(
+      new Set(['c', 'u', 'd']),
+    );
+    // A new LSN for every event, and the send time as both timestamps.
+    expect(new Set(seen.map(e => e.value.source.lsn)).size).toBe(4000);
+    for (const { value } of seen) {
+      expect(value.ts_ms).toBe(value.source.ts_ms);
+      expect(value.source.ts_ms).toBeGreaterThanOrEqual(started);
+      expect(value.source.ts_ms).toBeLessThanOrEqual(finished);
+    }
+  });
+
+  it('the replay producer says what to fix', async () => {
+    const { replayLoad } = await import('../bench/replayLoad.mjs');
+    await expect(
+      replayLoad({
+        spec,
+        plan: planFor('lg.unused'),
+        brokers: (process.env.LP_KAFKA_BROKERS ?? '').split(','),
+        rate: 0,
+        seconds: 1,
+        poolEvents: 10,
+      }),
+    ).rejects.toThrow('--rate must be a number above 0; got 0');
+    expect(() =>
+      loadgen.eventPool({ spec, plan: planFor('t'), events: 0 }),
+    ).toThrow('events must be a whole number above 0; got 0');
   });
 
   it('says what to fix', async () => {

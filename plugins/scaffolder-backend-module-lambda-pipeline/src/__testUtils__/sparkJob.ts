@@ -1,4 +1,6 @@
 import { ChildProcess, spawn } from 'child_process';
+import fs from 'fs';
+import os from 'os';
 import path from 'path';
 
 export type SparkJob = {
@@ -47,6 +49,10 @@ export function startSparkJob(
     path.join(jobsDir, 'pipeline.json'),
     ...args,
   ];
+  // Spark's scratch space (about 200 MB of copied connector jars per job),
+  // removed when the job exits: a job killed with SIGKILL never runs the
+  // shutdown hook that would delete it.
+  const localDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-spark-'));
   const child = spawn(env.LP_SPARK_SUBMIT, argv, {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -61,13 +67,17 @@ export function startSparkJob(
       CLICKHOUSE_USER: env.LP_CLICKHOUSE_USER,
       CLICKHOUSE_PASSWORD: env.LP_CLICKHOUSE_PASSWORD ?? '',
       SNOWFLAKE_PASSWORD: env.LP_SNOWFLAKE_PASSWORD,
+      SPARK_LOCAL_DIRS: localDir,
     },
   });
   let output = '';
   child.stdout!.on('data', chunk => (output += chunk));
   child.stderr!.on('data', chunk => (output += chunk));
   const done = new Promise<number | string>(resolve =>
-    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+    child.on('exit', (code, signal) => {
+      fs.rmSync(localDir, { recursive: true, force: true });
+      resolve(code ?? signal ?? -1);
+    }),
   );
   return {
     process: child,
