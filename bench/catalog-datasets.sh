@@ -8,15 +8,6 @@
 #   LP_BENCH_KEEP=1  keeps the topics and tables for a faster next run
 # Brings up the stack components it needs (they stay up). Writes
 # bench/results/catalog-datasets.json and prints it. About 15 minutes on 2 cores.
-set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$ROOT"
-source scripts/lib.sh
-ensure_node
-ensure_deps
-mkdir -p bench/results
-export LP_BENCH_OUT="$ROOT/bench/results/catalog-datasets.json"
-cd plugins/catalog-backend-module-lambda-pipeline
+source "$(dirname "$0")/lib.sh"
 echo "bench: dataset catalog, 10,000 topics and tables (first full ingestion, memory, YAML reference)" >&2
-CI=true NODE_OPTIONS="--experimental-vm-modules --expose-gc" yarn backstage-cli package test \
-  --testMatch '**/*.bench.ts' --testTimeout 7200000 bench/datasets.bench.ts
+run_bench catalog-datasets plugins/catalog-backend-module-lambda-pipeline bench/datasets.bench.ts 7200000 --expose-gc

@@ -8,15 +8,6 @@
 #     LP_BENCH_CEILING_SECONDS each (default 30): the highest rate whose
 #     changes all reach Kafka within 10 s of the load ending.
 # Brings up the stack (it stays up). Writes bench/results/cdc-path.json.
-set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$ROOT"
-source scripts/lib.sh
-ensure_node
-ensure_deps
-mkdir -p bench/results
-export LP_BENCH_OUT="$ROOT/bench/results/cdc-path.json"
-cd stack
+source "$(dirname "$0")/lib.sh"
 echo "bench: CDC path (PostgreSQL -> Debezium -> Kafka)" >&2
-CI=true NODE_OPTIONS=--experimental-vm-modules yarn backstage-cli package test \
-  --testMatch '**/*.bench.ts' --testTimeout 14400000 bench/cdc-path.bench.ts
+run_bench cdc-path stack bench/cdc-path.bench.ts 14400000

@@ -5,16 +5,7 @@
 #   bench/deploy-pipeline.sh [rounds]      (default 3)
 # Brings up the stack's kubernetes and registry components (they stay up).
 # Writes bench/results/deploy-pipeline.json and prints it.
-set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$ROOT"
-source scripts/lib.sh
-ensure_node
-ensure_deps
-mkdir -p bench/results
+source "$(dirname "$0")/lib.sh"
 export LP_BENCH_ROUNDS="${1:-3}"
-export LP_BENCH_OUT="$ROOT/bench/results/deploy-pipeline.json"
-cd plugins/scaffolder-backend-module-lambda-pipeline
 echo "bench: deploy one pipeline vs kubectl apply --server-side, ${LP_BENCH_ROUNDS} rounds (+1 warm-up)" >&2
-CI=true NODE_OPTIONS=--experimental-vm-modules yarn backstage-cli package test \
-  --testMatch '**/*.bench.ts' --testTimeout 3600000 src/deploy/deployPipeline.bench.ts
+run_bench deploy-pipeline plugins/scaffolder-backend-module-lambda-pipeline src/deploy/deployPipeline.bench.ts 3600000

@@ -4,7 +4,7 @@
 #   - sustained: LP_BENCH_RATE events/s (default 20000) for LP_BENCH_SECONDS
 #     (default 300) of Debezium events produced to the CDC topic: the rate
 #     landing in ClickHouse, p50/p95 freshness (event sent -> queryable);
-#     then LP_BENCH_STEP_RATES (default 5000,10000) for LP_BENCH_STEP_SECONDS
+#     then LP_BENCH_STEP_RATES (default 5000,10000,25000,30000,35000,40000) for LP_BENCH_STEP_SECONDS
 #     (60) each: the highest rate sustained (everything landed within 15 s);
 #     the live load comes from stack/bench/ReplayProducer.java (the load
 #     generator's events, replayed by Kafka's Java client), or with
@@ -17,15 +17,6 @@
 # LP_BENCH_PHASES=sustained,paced,ceiling (default all) picks phases; the
 # others keep their previous results.
 # Brings up the stack (it stays up). Writes bench/results/speed-layer.json.
-set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$ROOT"
-source scripts/lib.sh
-ensure_node
-ensure_deps
-mkdir -p bench/results
-export LP_BENCH_OUT="$ROOT/bench/results/speed-layer.json"
-cd plugins/scaffolder-backend-module-lambda-pipeline
+source "$(dirname "$0")/lib.sh"
 echo "bench: speed layer (Kafka -> Spark -> ClickHouse)" >&2
-CI=true NODE_OPTIONS=--experimental-vm-modules yarn backstage-cli package test \
-  --testMatch '**/*.bench.ts' --testTimeout 14400000 src/jobs/speedLayer.bench.ts
+run_bench speed-layer plugins/scaffolder-backend-module-lambda-pipeline src/jobs/speedLayer.bench.ts 14400000

@@ -16,6 +16,7 @@ import { components } from '../components/index.mjs';
 import { componentContext } from '../lib/context.mjs';
 import { parseMix, runLoad } from '../loadgen/loadgen.mjs';
 import { readPlatform } from './platform.mjs';
+import { icebergCatalogConf, sparkSubmitCommand } from './spark.mjs';
 import {
   connectApi,
   connectorNames,
@@ -61,9 +62,19 @@ let stopping = false;
 const children = new Set();
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 
+const LOG_ROTATE_BYTES = 10 * 1024 * 1024;
+
 /** Runs a program with its output appended to logs/<name>.log; resolves with the exit code. */
 function runLogged(name, command, args, opts = {}) {
-  const out = fs.openSync(path.join(logsDir, `${name}.log`), 'a');
+  const file = path.join(logsDir, `${name}.log`);
+  // One older generation is kept: <name>.log.1, when the log passed 10 MB.
+  try {
+    if (fs.statSync(file).size > LOG_ROTATE_BYTES)
+      fs.renameSync(file, `${file}.1`);
+  } catch {
+    // no log yet
+  }
+  const out = fs.openSync(file, 'a');
   fs.writeSync(
     out,
     `\n=== ${new Date().toISOString()} ${path.basename(command)} ${args
@@ -87,56 +98,27 @@ function runLogged(name, command, args, opts = {}) {
 }
 
 function sparkSubmit(p, job, args, conf = {}) {
-  const jobsDir = path.join(p.dir, 'jobs');
-  const allConf = {
-    'spark.ui.enabled': 'false',
-    'spark.sql.shuffle.partitions': '2',
-    'spark.driver.memory': '1g',
-    'spark.sql.session.timeZone': 'UTC',
-    'spark.hadoop.fs.s3a.endpoint': env.LP_S3_ENDPOINT,
-    'spark.hadoop.fs.s3a.endpoint.region': env.LP_S3_REGION,
-    'spark.hadoop.fs.s3a.path.style.access': 'true',
-    'spark.hadoop.fs.s3a.encryption.algorithm': 'SSE-KMS',
-    'spark.hadoop.fs.s3a.encryption.key': env.LP_S3_KMS_KEY_ID,
-    ...conf,
-  };
   const name = job.replace(/_job\.py$/, '');
-  // Spark's scratch space (the jars it copies for the job, shuffle files)
-  // under the pipeline's directory, emptied before every start: a job killed
-  // with SIGKILL never runs the shutdown hook that would delete it, and each
-  // start copies about 200 MB of connector jars.
+  // Spark's scratch space under the pipeline's directory, emptied before
+  // every start and removed when the job exits.
   const localDir = path.join(stateDir, 'spark-local', name);
   fs.rmSync(localDir, { recursive: true, force: true });
   fs.mkdirSync(localDir, { recursive: true });
-  const run = runLogged(
-    name,
-    env.LP_SPARK_SUBMIT,
-    [
-      '--master',
-      'local[2]',
-      '--jars',
-      env.LP_SPARK_JARS,
-      ...Object.entries(allConf).flatMap(([k, v]) => ['--conf', `${k}=${v}`]),
-      path.join(jobsDir, job),
-      '--config',
-      path.join(jobsDir, 'pipeline.json'),
-      ...args,
-    ],
-    {
-      env: {
-        PYTHONPATH: jobsDir,
-        PYSPARK_PYTHON: env.LP_SPARK_PYTHON,
-        PYSPARK_DRIVER_PYTHON: env.LP_SPARK_PYTHON,
-        AWS_ACCESS_KEY_ID: env.LP_S3_ACCESS_KEY_ID,
-        AWS_SECRET_ACCESS_KEY: env.LP_S3_SECRET_ACCESS_KEY,
-        AWS_REGION: env.LP_S3_REGION,
-        CLICKHOUSE_USER: env.LP_CLICKHOUSE_USER,
-        CLICKHOUSE_PASSWORD: env.LP_CLICKHOUSE_PASSWORD ?? '',
-        SNOWFLAKE_PASSWORD: env.LP_SNOWFLAKE_PASSWORD,
-        SPARK_LOCAL_DIRS: localDir,
-      },
+  const submit = sparkSubmitCommand(env, {
+    jobsDir: path.join(p.dir, 'jobs'),
+    job,
+    args,
+    conf: {
+      // Spark's own INFO lines are about 4,400 a minute in a long run; the
+      // jobs' progress lines are Python logging at INFO and stay.
+      'spark.log.level': 'WARN',
+      ...conf,
     },
-  );
+    localDir,
+  });
+  const run = runLogged(name, submit.command, submit.args, {
+    env: submit.env,
+  });
   run.done.then(() => fs.rmSync(localDir, { recursive: true, force: true }));
   return run;
 }
@@ -237,19 +219,12 @@ async function batchCycle(p) {
   save();
   const warehouse = warehouseOf(env, p);
   const batchOk = await step(cycle, 'batch', async () => {
-    const { done } = sparkSubmit(p, 'batch_job.py', snowflakeArgs(), {
-      'spark.sql.catalog.lake': 'org.apache.iceberg.spark.SparkCatalog',
-      'spark.sql.catalog.lake.catalog-impl':
-        'org.apache.iceberg.jdbc.JdbcCatalog',
-      'spark.sql.catalog.lake.uri': env.LP_ICEBERG_JDBC_URL,
-      'spark.sql.catalog.lake.warehouse': warehouse,
-      'spark.sql.catalog.lake.io-impl': 'org.apache.iceberg.aws.s3.S3FileIO',
-      'spark.sql.catalog.lake.s3.endpoint': env.LP_S3_ENDPOINT,
-      'spark.sql.catalog.lake.s3.path-style-access': 'true',
-      'spark.sql.catalog.lake.client.region': env.LP_S3_REGION,
-      'spark.sql.extensions':
-        'org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions',
-    });
+    const { done } = sparkSubmit(
+      p,
+      'batch_job.py',
+      snowflakeArgs(),
+      icebergCatalogConf(env, warehouse),
+    );
     const code = await done;
     if (code !== 0)
       throw new Error(`batch job exited with ${code}; see logs/batch.log`);

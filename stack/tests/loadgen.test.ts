@@ -3,6 +3,7 @@
 // PostgreSQL itself counts, keys that continue across runs, every column
 // type it supports, Debezium-shaped events straight to Kafka, and errors
 // that name what to fix.
+import { Kafka } from 'kafkajs';
 import { Client } from 'pg';
 import { kafkaClient, waitFor } from './support';
 
@@ -75,6 +76,39 @@ describe('load generator', () => {
       },
     ],
   });
+  /** The first `count` messages of a topic: the key as text, the value parsed. */
+  const readTopic = async (kafka: Kafka, topic: string, count: number) => {
+    const consumer = kafka.consumer({ groupId: `lg-${topic}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const seen: Array<{ key: string; value: any }> = [];
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        seen.push({
+          key: String(message.key),
+          value: JSON.parse(String(message.value)),
+        });
+      },
+    });
+    await waitFor(
+      `${count} messages in ${topic}`,
+      async () => (seen.length >= count ? true : undefined),
+      60_000,
+    );
+    await consumer.disconnect();
+    return seen;
+  };
+  /** A new CDC topic of two partitions, its plan, and an admin client (to disconnect). */
+  const cdcTopic = async (topic: string) => {
+    const kafka = kafkaClient();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 2 }],
+      waitForLeaders: true,
+    });
+    return { kafka, admin, plan: planFor(topic) };
+  };
   let loadgen: LoadGen;
   const pg = new Client(postgres);
 
@@ -162,14 +196,7 @@ describe('load generator', () => {
 
   it('produces the same changes as Debezium events straight to a CDC topic', async () => {
     const topic = `lg.${run}.public.${table}`;
-    const kafka = kafkaClient();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: 2 }],
-      waitForLeaders: true,
-    });
-    const plan = planFor(topic);
+    const { kafka, admin, plan } = await cdcTopic(topic);
     const result = await loadgen.runLoad({
       spec,
       plan,
@@ -182,24 +209,10 @@ describe('load generator', () => {
     const ends = await admin.fetchTopicOffsets(topic);
     expect(ends.reduce((s, p) => s + Number(p.high), 0)).toBe(3000);
 
-    const consumer = kafka.consumer({ groupId: `lg-${run}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const seen: any[] = [];
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        seen.push({
-          key: JSON.parse(String(message.key)),
-          value: JSON.parse(String(message.value)),
-        });
-      },
-    });
-    await waitFor(
-      'the events',
-      async () => (seen.length >= 3000 ? true : undefined),
-      60_000,
-    );
-    await consumer.disconnect();
+    const seen = (await readTopic(kafka, topic, 3000)).map(m => ({
+      key: JSON.parse(m.key),
+      value: m.value,
+    }));
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
 
@@ -229,14 +242,7 @@ describe('load generator', () => {
   it('replays the same events from the Java producer, stamped as they are sent', async () => {
     const { replayLoad } = await import('../bench/replayLoad.mjs');
     const topic = `lg.${run}.replay.${table}`;
-    const kafka = kafkaClient();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: 2 }],
-      waitForLeaders: true,
-    });
-    const plan = planFor(topic);
+    const { kafka, admin, plan } = await cdcTopic(topic);
     const pool = loadgen.eventPool({ spec, plan, events: 500, seed: 7 });
     const started = Date.now();
     // 4,000 events from a pool of 500: the pool wraps eight times.
@@ -258,24 +264,7 @@ describe('load generator', () => {
     const ends = await admin.fetchTopicOffsets(topic);
     expect(ends.reduce((sum, p) => sum + Number(p.high), 0)).toBe(4000);
 
-    const consumer = kafka.consumer({ groupId: `lg-replay-${run}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const seen: Array<{ key: string; value: any }> = [];
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        seen.push({
-          key: String(message.key),
-          value: JSON.parse(String(message.value)),
-        });
-      },
-    });
-    await waitFor(
-      'the replayed events',
-      async () => (seen.length >= 4000 ? true : undefined),
-      60_000,
-    );
-    await consumer.disconnect();
+    const seen = await readTopic(kafka, topic, 4000);
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
 

@@ -1,3 +1,4 @@
+import { stackModulePath } from '@internal/backstage-plugin-lambda-pipeline-node/testUtils';
 import { execFile } from 'child_process';
 import fs from 'fs';
 import path from 'path';
@@ -248,24 +249,13 @@ export async function startLakeSink(
   };
 }
 
-/** Spark configuration of the batch job's Iceberg catalog (`lake`), on the stack. */
-export function icebergCatalogConf(
+/** Spark configuration of the batch job's Iceberg catalog (`lake`), on the stack: the supervisor's own (`pipeline/spark.mjs`). */
+export async function icebergCatalogConf(
   env: Record<string, string>,
   warehouse: string,
-): Record<string, string> {
-  return {
-    'spark.sql.catalog.lake': 'org.apache.iceberg.spark.SparkCatalog',
-    'spark.sql.catalog.lake.catalog-impl':
-      'org.apache.iceberg.jdbc.JdbcCatalog',
-    'spark.sql.catalog.lake.uri': env.LP_ICEBERG_JDBC_URL,
-    'spark.sql.catalog.lake.warehouse': warehouse,
-    'spark.sql.catalog.lake.io-impl': 'org.apache.iceberg.aws.s3.S3FileIO',
-    'spark.sql.catalog.lake.s3.endpoint': env.LP_S3_ENDPOINT,
-    'spark.sql.catalog.lake.s3.path-style-access': 'true',
-    'spark.sql.catalog.lake.client.region': env.LP_S3_REGION,
-    'spark.sql.extensions':
-      'org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions',
-  };
+): Promise<Record<string, string>> {
+  const spark = await import(stackModulePath('pipeline/spark.mjs'));
+  return spark.icebergCatalogConf(env, warehouse);
 }
 
 /** `--set` arguments pointing the speed job at the stack. */

@@ -114,7 +114,7 @@ describe('lake sink + batch job (Iceberg -> Snowflake) on the real stack', () =>
         await sink.caughtUp();
         await createSnowflakeTables(env, platformDir, jobs);
 
-        const catalogConf = icebergCatalogConf(env, sink.warehouse);
+        const catalogConf = await icebergCatalogConf(env, sink.warehouse);
         const args = snowflakeArgs(env);
         const first = await runSparkJob(
           env,
@@ -224,7 +224,7 @@ describe('lake sink + batch job (Iceberg -> Snowflake) on the real stack', () =>
       `${lines.slice(0, 120).join('\n')}\nnot an event\n`,
     );
     const warehouse = `s3://${env.LP_S3_BUCKET}/tests/${run}/warehouse`;
-    const catalogConf = icebergCatalogConf(env, warehouse);
+    const catalogConf = await icebergCatalogConf(env, warehouse);
     await dropIcebergTables(env, 'lake', [table.icebergTable]);
     const mergeArgs = [
       '--set',

@@ -87,7 +87,7 @@ describe('reconciliation between the speed and batch layers on the real stack', 
         jobsDir,
         'batch_job.py',
         snowflakeArgs(env),
-        icebergCatalogConf(env, sink.warehouse),
+        await icebergCatalogConf(env, sink.warehouse),
       );
 
       // The reconciliation as the DAG runs it, as of a time after the data.

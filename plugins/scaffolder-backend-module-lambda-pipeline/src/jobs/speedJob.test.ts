@@ -110,7 +110,7 @@ describe('speed job (Spark Structured Streaming -> ClickHouse) on the real stack
         ).reduce((a, n) => a + Number(n), 0);
 
       // First run: killed once some rows have landed.
-      const first = startSparkJob(env, jobsDir, 'speed_job.py', args);
+      const first = await startSparkJob(env, jobsDir, 'speed_job.py', args);
       const deadline = Date.now() + 5 * 60_000;
       let landed = 0;
       while (Date.now() < deadline) {
