@@ -80,12 +80,19 @@ describe('lambda-pipeline backend on the real stack', () => {
     const admin = main.kafka.admin();
     await admin.connect();
     let ends: Array<{ partition: number; high: string }> = [];
-    for (let i = 0; i < 120; i++) {
+    const total = () => ends.reduce((s, p) => s + Number(p.high), 0);
+    for (let i = 0; i < 240; i++) {
       ends = await admin.fetchTopicOffsets(main.targets.cdcTopics[0]);
-      if (ends.reduce((s, p) => s + Number(p.high), 0) >= 20) break;
+      if (total() >= 20) break;
       await new Promise(r => setTimeout(r, 500));
     }
     await admin.disconnect();
+    if (total() < 20)
+      throw new Error(
+        `Debezium delivered ${total()} of the 20 inserts to ${
+          main.targets.cdcTopics[0]
+        } in 120 s`,
+      );
     // The speed layer holds everything up to the end of every partition.
     const now = new Date();
     const rows: OrderRow[] = ends

@@ -274,6 +274,34 @@ export class LivePipeline {
       `CREATE TABLE IF NOT EXISTS ${t.watermarkTable} (TABLE_NAME VARCHAR NOT NULL, ICEBERG_SNAPSHOT_ID NUMBER(20, 0) NOT NULL,
          KAFKA_OFFSETS VARIANT NOT NULL, EVENT_TIME_COMPLETE_UP_TO TIMESTAMP_TZ(3), LOADED_AT TIMESTAMP_TZ(3) DEFAULT CURRENT_TIMESTAMP())`,
     );
+    if (connector === 'running') await this.slotActive();
+  }
+
+  /**
+   * Waits until Debezium holds its replication slot. With `snapshot.mode:
+   * no_data` only changes committed after the slot exists are captured, and
+   * PostgreSQL creates a slot only once the transactions running at that
+   * moment have ended, which on a busy shared stack can take a while.
+   */
+  private async slotActive(timeoutMs = 180_000): Promise<void> {
+    const t = this.targets;
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const { rows } = await this.pg.query(
+        'select active from pg_replication_slots where slot_name = $1',
+        [t.replicationSlot],
+      );
+      if (rows[0]?.active) return;
+      await new Promise(r => setTimeout(r, 500));
+    }
+    const status = await this.connect(
+      `/connectors/${t.cdcConnector}/status`,
+    ).catch(e => ({ body: String(e) }));
+    throw new Error(
+      `Debezium did not take its replication slot ${t.replicationSlot} within ${
+        timeoutMs / 1000
+      } s; connector status: ${JSON.stringify(status.body).slice(0, 2000)}`,
+    );
   }
 
   /** Inserts rows into the source table (Debezium turns them into CDC events). */
