@@ -12,8 +12,10 @@
 #   - paced: a backlog of rate x seconds events read at most rate x trigger
 #     per micro-batch (no producer competing for the cores): whether the job
 #     keeps the target for 5 minutes;
-#   - ceiling: LP_BENCH_BACKLOG events (default 3000000) drained by the job,
-#     with Kafka's ProducerPerformance as the reference (ratio in the results).
+#   - ceiling: LP_BENCH_BACKLOG events (default 3000000) drained by the job;
+#     references: ClickHouse's own Kafka table engine draining the same
+#     backlog into a copy of the table (stack/bench/kafkaEngine.mjs), and
+#     Kafka's ProducerPerformance (ratios in the results).
 # LP_BENCH_PHASES=sustained,paced,ceiling (default all) picks phases; the
 # others keep their previous results.
 # Brings up the stack (it stays up). Writes bench/results/speed-layer.json.

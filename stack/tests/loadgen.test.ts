@@ -308,6 +308,144 @@ describe('load generator', () => {
     ).toThrow('events must be a whole number above 0; got 0');
   });
 
+  it("drives ClickHouse's Kafka engine reference to the same rows the events describe", async () => {
+    const { kafkaEngineStatements, dropKafkaEngineStatements } = await import(
+      '../bench/kafkaEngine.mjs'
+    );
+    const ch = async (sql: string) => {
+      const response = await fetch(`${process.env.LP_CLICKHOUSE_URL}/`, {
+        method: 'POST',
+        body: sql,
+        headers: {
+          'X-ClickHouse-User': process.env.LP_CLICKHOUSE_USER ?? 'default',
+          'X-ClickHouse-Key': process.env.LP_CLICKHOUSE_PASSWORD ?? '',
+        },
+      });
+      const text = await response.text();
+      if (!response.ok) throw new Error(`${text} (statement: ${sql})`);
+      return text.trim();
+    };
+    const topic = `lg.${run}.engine.${table}`;
+    const { kafka, admin, plan } = await cdcTopic(topic);
+    const types: Record<string, string> = {
+      order_id: 'Int64',
+      customer_id: 'Int64',
+      status: 'String',
+      amount: 'Decimal(12, 2)',
+      quantity: 'Int32',
+      ratio: 'Float64',
+      gift: 'Bool',
+      ship_date: 'Date32',
+      token: 'UUID',
+      attributes: 'String',
+      note: 'String',
+      updated_at: "DateTime64(6, 'UTC')",
+    };
+    const columns = spec.spec.source.postgres.tables[0].columns;
+    const jobsTable = {
+      ...plan.tables[0],
+      columns: plan.tables[0].columns.map(c => ({
+        ...c,
+        clickhouse: types[c.name],
+        nullable: columns.find(s => s.name === c.name)?.nullable !== false,
+      })),
+    };
+    const result = await loadgen.runLoad({
+      spec,
+      plan,
+      mode: 'kafka',
+      rate: 1000,
+      seconds: 2,
+      kafka: { brokers: (process.env.LP_KAFKA_BROKERS ?? '').split(',') },
+    });
+    const events = await readTopic(kafka, topic, result.events);
+    await admin.disconnect();
+    // What the events describe: the last image of every key, unless deleted.
+    const last = new Map<string, any>();
+    for (const { value } of events) {
+      const image = value.op === 'd' ? value.before : value.after;
+      last.set(String(image.order_id), value);
+    }
+    const live = [...last.values()].filter(v => v.op !== 'd');
+    const cents = live.reduce(
+      (sum, v) => sum + Math.round(Number(v.after.amount) * 100),
+      0,
+    );
+
+    const target = `default.lg_engine_${run}`;
+    await ch(
+      `CREATE TABLE ${target} (${jobsTable.columns
+        .map(
+          c =>
+            `\`${c.name}\` ${
+              c.nullable ? `Nullable(${c.clickhouse})` : c.clickhouse
+            }`,
+        )
+        .join(
+          ', ',
+        )}, _lsn UInt64, _op LowCardinality(String), _is_deleted UInt8,
+        _source_ts DateTime64(3, 'UTC'), _kafka_partition UInt32, _kafka_offset UInt64,
+        _fingerprint Int64) ENGINE = ReplacingMergeTree(_lsn, _is_deleted) ORDER BY order_id`,
+    );
+    try {
+      for (const sql of kafkaEngineStatements({
+        table: jobsTable,
+        target,
+        brokers: process.env.LP_KAFKA_BROKERS,
+        group: `lg-engine-${run}`,
+        consumers: 2,
+      }))
+        await ch(sql);
+      await waitFor(
+        "the Kafka engine's copy of every event",
+        async () =>
+          Number(
+            await ch(
+              `SELECT sum(m + 1) FROM (SELECT max(_kafka_offset) AS m FROM ${target} GROUP BY _kafka_partition)`,
+            ),
+          ) >= result.events
+            ? true
+            : undefined,
+        60_000,
+        500,
+      );
+      for (const sql of dropKafkaEngineStatements(target)) await ch(sql);
+      const [count, sum] = (
+        await ch(
+          `SELECT count(), toInt64(sum(amount) * 100) FROM ${target} FINAL WHERE _is_deleted = 0`,
+        )
+      ).split('\t');
+      expect(Number(count)).toBe(live.length);
+      expect(Number(sum)).toBe(cents);
+      // One row decoded column by column, as the event carries it.
+      const sample = live[live.length - 1];
+      const row = JSON.parse(
+        await ch(
+          `SELECT * FROM ${target} FINAL WHERE order_id = ${sample.after.order_id} FORMAT JSONEachRow SETTINGS output_format_json_quote_64bit_integers = 0`,
+        ),
+      );
+      expect(row).toMatchObject({
+        order_id: sample.after.order_id,
+        status: sample.after.status,
+        amount: Number(sample.after.amount),
+        gift: sample.after.gift,
+        token: sample.after.token,
+        ship_date: new Date(sample.after.ship_date * 86_400_000)
+          .toISOString()
+          .slice(0, 10),
+        _op: sample.op,
+        _lsn: sample.source.lsn,
+      });
+      expect(new Date(`${row.updated_at.replace(' ', 'T')}Z`).getTime()).toBe(
+        new Date(sample.after.updated_at).getTime(),
+      );
+    } finally {
+      for (const sql of dropKafkaEngineStatements(target))
+        await ch(sql).catch(() => undefined);
+      await ch(`DROP TABLE IF EXISTS ${target}`).catch(() => undefined);
+    }
+  });
+
   it('says what to fix', async () => {
     expect(() => loadgen.parseMix('60,40')).toThrow(
       "--mix must be three percentages insert,update,delete such as 60,35,5; got '60,40'",

@@ -42,11 +42,11 @@ import { variants } from '../template/formVariants';
  *   every micro-batch finishes within its 5 s trigger for 5 minutes;
  * - ceiling: a backlog of LP_BENCH_BACKLOG events (default 3,000,000) drained
  *   by the job: events/s from its first to its last row written;
- * - reference in the same run: Kafka's own producer throughput
- *   (ProducerPerformance) with records of the events' size. ClickHouse's
- *   Kafka table engine would be the second reference, but the stack's
- *   ClickHouse is chdb (clickhouse-local as a library) and its Kafka engine
- *   never polls the broker (see docs/benchmarks.md).
+ * - references in the same run: ClickHouse's own Kafka table engine
+ *   draining the same backlog into a copy of the same table (2 consumers,
+ *   one thread each; stack/bench/kafkaEngine.mjs), checked to hold the same
+ *   live rows and sums; and Kafka's own producer throughput
+ *   (ProducerPerformance) with records of the events' size.
  *
  * LP_BENCH_PHASES=sustained or =ceiling runs one phase; the other keeps its
  * previous results (with its date) in the results file.
@@ -118,6 +118,7 @@ describe('bench: speed layer (Kafka -> Spark -> ClickHouse)', () => {
     const { replayLoad } = await import(
       stackModulePath('bench/replayLoad.mjs')
     );
+    const kafkaEngine = await import(stackModulePath('bench/kafkaEngine.mjs'));
     const renderer = await startPipelineRenderBackend();
     const rendered = await renderer
       .render(
@@ -390,10 +391,18 @@ describe('bench: speed layer (Kafka -> Spark -> ClickHouse)', () => {
         const drainRate = async (target: string, total: number) => {
           const started = Date.now();
           let first: { at: number; events: number } | undefined;
+          let moved = { at: started, events: 0 };
           for (;;) {
             const at = Date.now();
             const now = await position(target).catch(() => 0);
             if (!first && now > 0) first = { at, events: now };
+            if (now !== moved.events) moved = { at, events: now };
+            else if (at - moved.at > 180_000)
+              throw new Error(
+                `${target} stopped at ${now} of ${total} events for 180 s; Kafka engine consumers: ${await ch(
+                  'SELECT table, num_messages_read, last_poll_time, exceptions.text FROM system.kafka_consumers FORMAT JSONEachRow',
+                ).catch(e => String(e))}`,
+              );
             if (first && now >= total) {
               const seconds = (at - first.at) / 1000;
               return {
@@ -422,6 +431,50 @@ describe('bench: speed layer (Kafka -> Spark -> ClickHouse)', () => {
         await job.done;
         log(`speed job: ${JSON.stringify(speedCeiling)}`);
 
+        // Reference: ClickHouse's own Kafka table engine draining the same
+        // backlog into a copy of the same table (stack/bench/kafkaEngine.mjs).
+        const reference = `${table.clickhouseTable}_kafka_engine`;
+        const [database, name] = table.clickhouseTable.split('.');
+        const createSpeed = await ch(
+          `SELECT create_table_query FROM system.tables WHERE database = '${database}' AND name = '${name}' FORMAT TSVRaw`,
+        );
+        await ch(`DROP TABLE IF EXISTS ${reference}`);
+        await ch(
+          createSpeed.replace(/^CREATE TABLE \S+/, `CREATE TABLE ${reference}`),
+        );
+        const consumers = Math.min(partitions, os.cpus().length);
+        log(
+          `ceiling: ClickHouse's Kafka engine drains the backlog (${consumers} consumers)`,
+        );
+        for (const sql of kafkaEngine.kafkaEngineStatements({
+          table,
+          target: reference,
+          brokers: env.LP_KAFKA_BROKERS,
+          group: `lp-bench-kafka-engine-${run}`,
+          consumers,
+        }))
+          await ch(sql);
+        const engineCeiling = await drainRate(
+          reference,
+          backlog.events,
+        ).finally(async () => {
+          for (const sql of kafkaEngine.dropKafkaEngineStatements(reference))
+            await ch(sql);
+        });
+        log(`Kafka engine: ${JSON.stringify(engineCeiling)}`);
+        // Both hold the same rows: the reference did the same work.
+        const figures = (t: string) =>
+          ch(
+            `SELECT count(), ${
+              table.measures.map(m => `sum(\`${m}\`)`).join(', ') || '0'
+            } FROM ${t} FINAL WHERE _is_deleted = 0`,
+          );
+        const [speedFigures, engineFigures] = [
+          await figures(table.clickhouseTable),
+          await figures(reference),
+        ];
+        await ch(`DROP TABLE IF EXISTS ${reference}`);
+
         const perfTopic = `bench-speed-producer-${run}`;
         await resetTopics(admin, [
           { topic: perfTopic, numPartitions: partitions },
@@ -436,15 +489,27 @@ describe('bench: speed layer (Kafka -> Spark -> ClickHouse)', () => {
         await admin.deleteTopics({ topics: [perfTopic] });
         ceiling = {
           speedJob: speedCeiling,
-          // ClickHouse's Kafka engine as a second reference is not measurable
-          // on the stack: its ClickHouse is chdb (clickhouse-local as a
-          // library), whose Kafka engine never polls (docs/benchmarks.md).
+          clickhouseKafkaEngine: {
+            ...engineCeiling,
+            consumers,
+            // Live rows and measure sums (FINAL) equal to the speed job's.
+            sameRows: speedFigures === engineFigures,
+          },
           kafkaProducerPerformance: producer,
           speedJobOfProducer:
             Math.round(
               (speedCeiling.eventsPerSecond / producer.recordsPerSecond) * 100,
             ) / 100,
+          speedJobOfKafkaEngine:
+            Math.round(
+              (speedCeiling.eventsPerSecond / engineCeiling.eventsPerSecond) *
+                100,
+            ) / 100,
         };
+        if (speedFigures !== engineFigures)
+          log(
+            `the Kafka engine's rows differ from the speed job's: ${engineFigures} vs ${speedFigures}`,
+          );
         ceilingDate = new Date().toISOString();
       }
 
@@ -478,6 +543,11 @@ describe('bench: speed layer (Kafka -> Spark -> ClickHouse)', () => {
       process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
       expect(sustained?.landedRate).toBeGreaterThan(0);
       expect(ceiling?.speedJob.eventsPerSecond).toBeGreaterThan(0);
+      // The reference did the job's work: the same rows (a run without the
+      // ceiling phase keeps the previous run's figures).
+      expect(
+        !PHASES.includes('ceiling') || ceiling?.clickhouseKafkaEngine?.sameRows,
+      ).toBe(true);
     } finally {
       job?.kill();
       await admin.disconnect();
