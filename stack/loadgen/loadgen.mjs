@@ -83,6 +83,10 @@ function tableModel(table, rng) {
   };
 }
 
+/** Table `i`'s part of a tick's `count` events, spread evenly over `tables` tables. */
+const shareOf = (count, i, tables) =>
+  Math.floor(((i + 1) * count) / tables) - Math.floor((i * count) / tables);
+
 /** How many events of each kind a tick of `count` events holds. */
 function split(count, mix, live, rng) {
   let inserts = 0;
@@ -339,9 +343,7 @@ export async function runLoad(options) {
         Math.floor(((tick + 1) * rate) / TICKS_PER_SECOND) -
         Math.floor((tick * rate) / TICKS_PER_SECOND);
       for (const [i, model] of tables.entries()) {
-        const share =
-          Math.floor(((i + 1) * count) / tables.length) -
-          Math.floor((i * count) / tables.length);
+        const share = shareOf(count, i, tables.length);
         if (share === 0) continue;
         const now = new Date();
         const ops = split(share, mix, model.live.size, rng);
@@ -440,9 +442,7 @@ export function eventPool({
   while (out.length < events) {
     const now = new Date();
     for (const [i, model] of tables.entries()) {
-      const share =
-        Math.floor(((i + 1) * perTick) / tables.length) -
-        Math.floor((i * perTick) / tables.length);
+      const share = shareOf(perTick, i, tables.length);
       if (share === 0) continue;
       const keys = pickKeys(
         model,
