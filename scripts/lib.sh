@@ -77,17 +77,26 @@ ensure_deps() {
   log "dependencies ready in $((SECONDS - started)) s"
 }
 
+# ensure_debian_package <path of its program> <package> <what needs it>:
+# installs a Debian package once, when its program is missing.
+ensure_debian_package() {
+  local program="$1" package="$2" why="$3"
+  [[ -x "$program" ]] && return 0
+  command -v apt-get >/dev/null || die "$why needs Debian's '$package' package: install it"
+  local sudo=""
+  [[ $EUID -eq 0 ]] || sudo="sudo"
+  log "installing Debian's $package for $why"
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$package" >/dev/null \
+    || die "could not install Debian's $package package"
+}
+
 # Debian's Chromium, for the browser checks (playwright-core drives it; no
 # browser is downloaded from anywhere else).
 ensure_chromium() {
-  if [[ -x "${LP_CHROMIUM:-/usr/bin/chromium}" ]]; then
+  if [[ -n "${LP_CHROMIUM:-}" ]]; then
+    [[ -x "$LP_CHROMIUM" ]] || die "LP_CHROMIUM=$LP_CHROMIUM is not an executable: point it at Chromium or unset it"
     return 0
   fi
-  command -v apt-get >/dev/null || die "the browser checks need Chromium: install Debian's 'chromium' package or set LP_CHROMIUM"
-  local sudo=""
-  [[ $EUID -eq 0 ]] || sudo="sudo"
-  log "installing Debian's chromium for the browser checks"
-  $sudo apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null \
-    || die "could not install Debian's chromium package"
+  ensure_debian_package /usr/bin/chromium chromium "the browser checks"
 }

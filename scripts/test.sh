@@ -17,6 +17,7 @@ step() {
 
 ensure_deps
 ensure_chromium
+ensure_debian_package /usr/bin/faketime faketime "the shifted-clock test runs"
 
 # The integration tests bring the local stack up (Jest global setup). Stop
 # afterwards whatever this run started; leave alone what was already running.
@@ -35,10 +36,30 @@ stop_started_components() {
 }
 trap stop_started_components EXIT
 export CI=true
+
+# The unit suites of the frontend and the backend once more, on a clock and in
+# a time zone other than the machine's: no test may depend on the day, the
+# time of day or the zone it runs at. libfaketime shifts the wall clock of
+# every process of the run (-m: Node is multi-threaded) and leaves the
+# monotonic clock alone, so timers keep their real pace.
+unit_suites_at() {
+  local tz="$1"
+  shift
+  local package
+  for package in plugins/lambda-pipeline packages/app plugins/lambda-pipeline-backend; do
+    (cd "$package" && TZ="$tz" faketime -m --exclude-monotonic "$@" \
+      env NODE_OPTIONS=--experimental-vm-modules yarn backstage-cli package test \
+      --testPathIgnorePatterns /node_modules/ '/src/e2e/' '\.live\.test\.') || return 1
+  done
+}
 step "Backstage release line (one version of every @backstage package)" node scripts/check-backstage-line.mjs
 step "lint" yarn backstage-cli repo lint
 step "formatting (prettier)" yarn prettier --check .
 step "type-check" yarn tsc
+step "frontend and backend unit tests a year ahead, in India's time zone (UTC+05:30)" \
+  unit_suites_at Asia/Kolkata -f +365d
+step "frontend and backend unit tests across midnight on 31 December, in New Zealand (UTC+13)" \
+  unit_suites_at Pacific/Auckland '2027-12-31 23:58:30'
 step "package and integration tests (brings up the local stack)" yarn test
 step "start command end to end: the app, a demo pipeline created with the template and run on the stack, fault tests" node scripts/smoke-start.mjs
 step "end-to-end: the pipeline tab in a browser on a live pipeline" \

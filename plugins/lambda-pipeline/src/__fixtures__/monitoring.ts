@@ -3,10 +3,12 @@ import type {
   PipelineHealthResponse,
   PipelineThroughputResponse,
 } from '@internal/backstage-plugin-lambda-pipeline-common';
+import { fixtureTime as at } from './clock';
 
-/** Responses shaped as the backend sends them (see its openapi.yaml), for component tests. */
-const at = (minute: number, second = 0) =>
-  new Date(Date.UTC(2026, 11, 2, 9, minute, second)).toISOString();
+/**
+ * Responses shaped as the backend sends them (see its openapi.yaml), for
+ * component tests; their times are on the fixture clock (`./clock`).
+ */
 
 export const health = (
   overrides: Partial<PipelineHealthResponse> = {},

@@ -18,6 +18,7 @@ import {
   LambdaPipelineApi,
   lambdaPipelineApiRef,
 } from '../../api/LambdaPipelineApi';
+import { useFixtureClock, FIXTURE_NOW } from '../../__fixtures__/clock';
 import { consistency, health, throughput } from '../../__fixtures__/monitoring';
 import { PipelineTab } from './PipelineTab';
 
@@ -73,7 +74,15 @@ const render = (client: LambdaPipelineApi, refreshMs?: number) =>
 // A full tab renders a few hundred elements; slow on a busy 2-core machine.
 jest.setTimeout(30_000);
 
+// Clock times in the reader's time zone: hh:mm, with "2 Dec" in front when
+// the time is not on the reader's today. The zone may shift the minutes too
+// (UTC+05:30), so the patterns below only fix the shape.
+const CLOCK = String.raw`\d\d:\d\d`;
+const DAY = String.raw`\d{1,2} [A-Z][a-z]{2} `;
+
 describe('PipelineTab', () => {
+  useFixtureClock();
+
   it('shows the status, every layer, throughput, lag, dead letters, the consistency timeline and the links', async () => {
     const client = api();
     await render(client);
@@ -160,8 +169,13 @@ describe('PipelineTab', () => {
       'diverged',
       'converging',
     ]);
+    // The fixture clock reads a minute after the newest check, so the
+    // windows are on the reader's today (in every zone but one where
+    // midnight falls inside those 26 minutes; "on another day" is below).
     expect(within(cells[1]).getByRole('button')).toHaveAccessibleName(
-      /public\.orders \d\d:05–\d\d:10: Diverged \(rows 120 vs 118; distinct keys 120 vs 118\)/,
+      new RegExp(
+        String.raw`^public\.orders (${DAY})?${CLOCK}–(${DAY})?${CLOCK}: Diverged \(rows 120 vs 118; distinct keys 120 vs 118\)$`,
+      ),
     );
     expect(
       within(cells[2]).getByRole('button', {
@@ -170,7 +184,9 @@ describe('PipelineTab', () => {
     ).toBeInTheDocument();
     // A window's figures, both layers side by side, on request.
     fireEvent.click(within(cells[1]).getByRole('button'));
-    const details = screen.getByRole('table', { name: /05–\d\d:10: Diverged/ });
+    const details = screen.getByRole('table', {
+      name: new RegExp(`${CLOCK}–${CLOCK}: Diverged`),
+    });
     expect(
       within(details).getByRole('row', { name: 'Rows 120 118' }),
     ).toBeInTheDocument();
@@ -201,6 +217,23 @@ describe('PipelineTab', () => {
 
     // How it is built.
     expect(screen.getByText('Datasets per source table')).toBeInTheDocument();
+  });
+
+  describe('read on a later day', () => {
+    useFixtureClock(FIXTURE_NOW + 2 * 24 * 3600_000);
+
+    it('puts the date before the times of windows that are not today', async () => {
+      await render(api());
+      const timeline = await screen.findByRole('list', {
+        name: 'public.orders: windows, oldest first',
+      });
+      const cells = within(timeline).getAllByRole('listitem');
+      expect(within(cells[1]).getByRole('button')).toHaveAccessibleName(
+        new RegExp(
+          String.raw`^public\.orders ${DAY}${CLOCK}–${DAY}${CLOCK}: Diverged`,
+        ),
+      );
+    });
   });
 
   it('says the backend cannot be reached, keeps the other parts, and retries', async () => {

@@ -6,6 +6,7 @@ import {
   LambdaPipelineApi,
   lambdaPipelineApiRef,
 } from '../../api/LambdaPipelineApi';
+import { fixtureTime, useFixtureClock } from '../../__fixtures__/clock';
 import { PipelinesPage } from './PipelinesPage';
 
 jest.setTimeout(30_000);
@@ -25,12 +26,12 @@ const summary = (
   health: {
     status: 'ok',
     reason: 'every layer is ok',
-    checkedAt: new Date().toISOString(),
+    checkedAt: fixtureTime(30, 30),
   },
   throughput: { eventsPerSecond: 15000, targetEventsPerSecond: 20000 },
   freshness: {
-    speedNewestEvent: new Date(Date.now() - 4000).toISOString(),
-    batchCompleteUpTo: new Date(Date.UTC(2026, 11, 2, 9, 0)).toISOString(),
+    speedNewestEvent: fixtureTime(30, 56),
+    batchCompleteUpTo: fixtureTime(0),
   },
   ...overrides,
 });
@@ -42,7 +43,7 @@ const items = [
     health: {
       status: 'down',
       reason: 'speed layer: ClickHouse is unreachable',
-      checkedAt: new Date().toISOString(),
+      checkedAt: fixtureTime(30, 30),
     },
     throughput: { eventsPerSecond: 500, targetEventsPerSecond: 20000 },
   }),
@@ -66,6 +67,10 @@ const rowNames = () =>
     .map(row => within(row).queryAllByRole('link')[0]?.textContent);
 
 describe('PipelinesPage', () => {
+  // 09:31 on the fixtures' morning: the health checks are 30 s old, the
+  // newest speed-layer events 4 s.
+  useFixtureClock();
+
   it('lists every pipeline with owner, status, throughput against target and freshness', async () => {
     await render({ listPipelines: jest.fn().mockResolvedValue({ items }) });
     expect(await screen.findByText('Pipelines (3)')).toBeInTheDocument();
@@ -79,7 +84,9 @@ describe('PipelinesPage', () => {
       }),
     ).toBeInTheDocument();
     expect(
-      screen.getByText(/^speed layer: ClickHouse is unreachable \(/),
+      screen.getByText(
+        /^speed layer: ClickHouse is unreachable \(\d+ s ago\)$/,
+      ),
     ).toBeInTheDocument();
     expect(screen.getByText('Not sampled yet')).toBeInTheDocument();
     expect(

@@ -1,6 +1,6 @@
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { screen } from '@testing-library/react';
-import { formatAgo, formatDuration, formatRate } from './format';
+import { formatAgo, formatDuration, formatRate, formatTime } from './format';
 import { TimeSeriesChart } from './TimeSeriesChart';
 
 describe('format', () => {
@@ -17,6 +17,32 @@ describe('format', () => {
     expect(
       formatAgo('2026-12-02T09:10:00Z', Date.parse('2026-12-02T09:00:00Z')),
     ).toBe('in the future');
+  });
+
+  // Built from local times, so both cases hold in every time zone.
+  const local = (day: number, hour: number, minute: number) =>
+    new Date(2026, 11, day, hour, minute);
+
+  it('writes a clock time alone when it is on the same local day', () => {
+    expect(formatTime(local(2, 9, 5).toISOString(), local(2, 23, 59))).toBe(
+      '09:05',
+    );
+    expect(formatTime(local(2, 0, 0).toISOString(), local(2, 12, 0))).toBe(
+      '00:00',
+    );
+  });
+
+  it('puts the date in front when the time is on another local day', () => {
+    expect(formatTime(local(1, 23, 59).toISOString(), local(2, 0, 1))).toBe(
+      '1 Dec 23:59',
+    );
+    expect(formatTime(local(3, 9, 5).toISOString(), local(2, 9, 5))).toBe(
+      '3 Dec 09:05',
+    );
+    // The same day and month a year apart is another day.
+    expect(
+      formatTime(new Date(2025, 11, 2, 9, 5).toISOString(), local(2, 9, 5)),
+    ).toBe('2 Dec 09:05');
   });
 });
 
