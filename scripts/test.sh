@@ -46,10 +46,11 @@ unit_suites_at() {
   local tz="$1"
   shift
   local package
+  log "the suites' clock: $(TZ="$tz" faketime -m --exclude-monotonic "$@" node -e 'console.log(new Date().toString())')"
   for package in plugins/lambda-pipeline packages/app plugins/lambda-pipeline-backend; do
     (cd "$package" && TZ="$tz" faketime -m --exclude-monotonic "$@" \
       env NODE_OPTIONS=--experimental-vm-modules yarn backstage-cli package test \
-      --testPathIgnorePatterns /node_modules/ '/src/e2e/' '\.live\.test\.') || return 1
+      --silent --testPathIgnorePatterns /node_modules/ '/src/e2e/' '\.live\.test\.') || return 1
   done
 }
 step "Backstage release line (one version of every @backstage package)" node scripts/check-backstage-line.mjs
