@@ -37,7 +37,9 @@ export default {
   },
 
   async start(ctx) {
-    ctx.spawnDaemon(bin(ctx, 'moto_server'), [
+    // moto's server, with S3's element order in ListObjects answers (see the script)
+    ctx.spawnDaemon(bin(ctx, 'python'), [
+      path.join(REPO_ROOT, 'stack/s3/server.py'),
       '-H',
       ctx.host,
       '-p',

@@ -21,6 +21,9 @@ const ACCOUNT = 'local';
 const venvDir = ctx => path.join(ctx.installDir, 'venv');
 const venvPython = ctx => path.join(venvDir(ctx), 'bin', 'python');
 const accessUrl = ctx => `http://${ctx.host}:${ctx.port('snowflake')}`;
+// Internal stages keep their files here, in the S3 stand-in (not the lake's bucket).
+const STAGE_BUCKET = 'lp-snowflake-stages';
+const STAGE_REGION = 'us-east-1';
 
 /** Node flags to run the TypeScript front (type stripping is on by default from 22.18). */
 function nodeFlags() {
@@ -62,8 +65,8 @@ export default {
   name: 'snowflake',
   version: FAKESNOW_VERSION,
   description:
-    'Snowflake emulator: fakesnow (DuckDB) behind a JSON-result front for snowflake-sdk',
-  dependsOn: [],
+    'Snowflake emulator: fakesnow (DuckDB) behind a JSON-result front for snowflake-sdk and the JDBC driver; internal stages in S3',
+  dependsOn: ['s3'],
   readyTimeoutSeconds: 60,
 
   async install(ctx) {
@@ -127,6 +130,12 @@ export default {
         USER,
         '--password',
         PASSWORD,
+        '--stage-s3-endpoint',
+        `http://${ctx.host}:${ctx.port('s3')}`,
+        '--stage-s3-bucket',
+        STAGE_BUCKET,
+        '--stage-s3-region',
+        STAGE_REGION,
       ],
       { cwd: EMULATOR_DIR },
     );
@@ -170,6 +179,7 @@ export default {
       LP_SNOWFLAKE_DATABASE: DATABASE,
       LP_SNOWFLAKE_SCHEMA: SCHEMA,
       LP_SNOWFLAKE_WAREHOUSE: WAREHOUSE,
+      LP_SNOWFLAKE_STAGE_BUCKET: STAGE_BUCKET,
     };
   },
 

@@ -130,9 +130,6 @@ const snowflakeArgs = () => [
   `batch.snowflake.account=${env.LP_SNOWFLAKE_ACCOUNT}`,
   '--set',
   `batch.snowflake.user=${env.LP_SNOWFLAKE_USER}`,
-  // The cloud profile's Spark connector needs stages the emulator lacks.
-  '--set',
-  'batch.snowflake.loader=python-connector',
 ];
 
 /** The speed job, restarted whenever it exits (restartPolicy: Always), with a growing pause. */
@@ -279,7 +276,7 @@ async function batchCycle(p) {
     await step(cycle, 'reconciliation', async () => {
       const { done } = runLogged(
         'reconciliation',
-        env.LP_SPARK_PYTHON,
+        env.LP_DBT_PYTHON,
         [
           '-m',
           'lambda_pipeline.reconciliation',

@@ -6,7 +6,11 @@ Started by server.ts, never directly. Differences from `fakesnow -s`:
     attached at start so they are visible before anyone names them at login;
   * the process asks the kernel for SIGTERM when its parent dies, so it never
     outlives the TypeScript front;
-  * SIGTERM/SIGINT stop uvicorn cleanly, which lets DuckDB checkpoint.
+  * SIGTERM/SIGINT stop uvicorn cleanly, which lets DuckDB checkpoint;
+  * internal stages keep their files in the S3 stand-in and answer PUT/GET as
+    Snowflake does (stages.py), and COPY INTO, named transactions and
+    unsupported features behave as the JDBC driver and the Spark connector
+    expect (compat.py).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import argparse
 import ctypes
 import logging
 import os
+import shutil
 import signal
 import sys
 import warnings
@@ -34,74 +39,15 @@ def die_with_parent() -> None:
         sys.exit(0)
 
 
-def exact_numeric_aggregates() -> None:
-    """SUM/AVG/... of a NUMBER column stay exact, as in Snowflake.
-
-    fakesnow wraps the argument of every numeric aggregate in
-    TRY_CAST(... AS DOUBLE) so that SUM over VARCHAR works; that also turns
-    SUM(NUMBER(12,2)) into a float (10156655718.770006 instead of
-    10156655718.77), and exact sums are what the reconciliation and dbt's
-    window marts compare. Only string literals keep the cast; Snowflake's
-    column name (SUM(AMOUNT)) is still given.
-    """
-    from sqlglot import Expr, exp
-
-    import fakesnow.transforms as fs_transforms
-    from fakesnow.transforms import transforms as fs_impl
-
-    cast_to_double = fs_transforms.numeric_agg_implicit_cast
-
-    def numeric_agg(expression: Expr) -> Expr:
-        if not isinstance(expression, fs_impl._NUMERIC_ONLY_AGGS):
-            return expression
-        arg = expression.this
-        if isinstance(arg, exp.Literal) and arg.is_string:
-            return cast_to_double(expression)
-        name = None if isinstance(expression.parent, exp.Alias) else fs_impl._numeric_agg_col_name(expression, arg)
-        if name and isinstance(expression.parent, exp.Select):
-            return exp.alias_(expression, name, quoted=True)
-        return expression
-
-    fs_transforms.numeric_agg_implicit_cast = numeric_agg
-
-
-def qualified_temporary_views() -> None:
-    """CREATE TEMPORARY VIEW db.schema.name works, as in Snowflake.
-
-    dbt-snowflake's incremental merge first creates `<model>__dbt_tmp` as a
-    temporary view named with its database and schema; DuckDB only accepts
-    temporary objects in its "temp" catalog and refuses the statement. The
-    view is created as a plain view in that schema instead (dbt replaces it on
-    the next run), which is what later statements of the session expect to
-    find under that name.
-    """
-    from sqlglot import Expr, exp
-
-    import fakesnow.transforms as fs_transforms
-
-    next_transform = fs_transforms.extract_comment_on_table
-
-    def plain_view(expression: Expr) -> Expr:
-        if (
-            isinstance(expression, exp.Create)
-            and str(expression.args.get("kind", "")).upper() == "VIEW"
-            and isinstance(expression.this, exp.Table)
-            and expression.this.args.get("db") is not None
-        ):
-            properties = expression.args.get("properties")
-            for prop in list(properties.expressions if properties else []):
-                if isinstance(prop, exp.TemporaryProperty):
-                    prop.pop()
-        return next_transform(expression)
-
-    fs_transforms.extract_comment_on_table = plain_view
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--db-path", help="directory for the DuckDB files; in-memory when omitted")
+    parser.add_argument("--stage-s3-endpoint", help="http://<IPv4>:<port> of the S3 store that holds internal stages")
+    parser.add_argument("--stage-s3-region", default="us-east-1")
+    parser.add_argument("--stage-s3-bucket", default="lp-snowflake-stages")
+    parser.add_argument("--stage-s3-prefix", default="stages")
     args = parser.parse_args()
 
     die_with_parent()
@@ -130,8 +76,34 @@ def main() -> int:
 
     fs_server.from_binding = from_binding_or_null
 
-    exact_numeric_aggregates()
-    qualified_temporary_views()
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import compat
+    import stages
+
+    compat.install()
+    if args.stage_s3_endpoint:
+        from fakesnow.transforms import stage as fs_stage
+
+        # the engine's copy of each stage's files, refilled from S3 before every read
+        if args.db_path:
+            cache = Path(args.db_path).resolve() / "stage-files"
+            shutil.rmtree(cache, ignore_errors=True)
+            cache.mkdir(parents=True)
+            shutil.rmtree(fs_stage.LOCAL_BUCKET_PATH, ignore_errors=True)
+            fs_stage.LOCAL_BUCKET_PATH = str(cache)
+        stages.install(
+            stages.StageStorage(
+                endpoint=args.stage_s3_endpoint,
+                region=args.stage_s3_region,
+                bucket=args.stage_s3_bucket,
+                prefix=args.stage_s3_prefix,
+                # the S3 stand-in takes any key; these are what the stage answers hand to clients
+                access_key=os.environ.get("LP_STAGE_S3_ACCESS_KEY_ID", "test"),
+                secret_key=os.environ.get("LP_STAGE_S3_SECRET_ACCESS_KEY", "test"),
+                master_key=stages.master_key(args.db_path),
+                local_root=fs_stage.LOCAL_BUCKET_PATH,
+            )
+        )
 
     log = logging.getLogger("fakesnow.launcher")
     if args.db_path:

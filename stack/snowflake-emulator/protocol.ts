@@ -39,6 +39,9 @@ export const DEFAULT_PARAMETERS: Parameter[] = [
   { name: 'TIMESTAMP_TZ_OUTPUT_FORMAT', value: '' },
   { name: 'BINARY_OUTPUT_FORMAT', value: 'HEX' },
   { name: 'CLIENT_RESULT_CHUNK_SIZE', value: 160 },
+  // The JDBC driver unboxes AUTOCOMMIT at connect (a NullPointerException without it).
+  { name: 'AUTOCOMMIT', value: true },
+  { name: 'CLIENT_TELEMETRY_ENABLED', value: false },
   { name: 'JS_TREAT_INTEGER_AS_BIGINT', value: false },
 ];
 

@@ -6,7 +6,11 @@
 // renewal, telemetry, result re-fetch by query id).
 //
 //   node server.ts --port 58080 --engine-port 58081 --python <venv>/bin/python \
-//     [--db-path DIR] [--user U --password P] [--host 127.0.0.1]
+//     [--db-path DIR] [--user U --password P] [--host 127.0.0.1] \
+//     [--stage-s3-endpoint http://127.0.0.1:59000 --stage-s3-bucket B --stage-s3-region R]
+//
+// With --stage-s3-endpoint, internal stages keep their files in that S3 store
+// and PUT/GET answer with its location, as Snowflake's do (stages.py).
 //
 // The child dies with the front: on SIGTERM/SIGINT the front stops it first,
 // and the child also asks the kernel for SIGTERM if the front disappears.
@@ -36,6 +40,9 @@ const { values: args } = parseArgs({
     'db-path': { type: 'string' },
     user: { type: 'string' },
     password: { type: 'string' },
+    'stage-s3-endpoint': { type: 'string' },
+    'stage-s3-bucket': { type: 'string' },
+    'stage-s3-region': { type: 'string' },
   },
 });
 
@@ -76,6 +83,14 @@ function startEngine(): ChildProcess {
     String(ENGINE_PORT),
   ];
   if (args['db-path']) engineArgs.push('--db-path', args['db-path']);
+  for (const option of [
+    'stage-s3-endpoint',
+    'stage-s3-bucket',
+    'stage-s3-region',
+  ] as const) {
+    const value = args[option];
+    if (value) engineArgs.push(`--${option}`, value);
+  }
   const child = spawn(args.python ?? 'python3', engineArgs, {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, PYTHONUNBUFFERED: '1' },

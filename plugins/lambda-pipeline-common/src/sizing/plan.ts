@@ -285,12 +285,6 @@ export interface JobsConfig {
       schema: string;
       /** Control table holding the batch watermark per source table. */
       watermarkTable: string;
-      /**
-       * How rows reach Snowflake: the official Spark connector (cloud), or
-       * snowflake-connector-python INSERTs (local profile: the emulator has no
-       * stages, which the Spark connector loads through).
-       */
-      loader: 'spark-connector' | 'python-connector';
     };
   };
   /** Airflow DAG ids (the DAG files read them from here). */
@@ -555,10 +549,6 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
           database,
           schema,
           watermarkTable: `${database}.${schema}.LAMBDA_BATCH_WATERMARKS`,
-          loader:
-            spec.spec.environment.profile === 'local'
-              ? 'python-connector'
-              : 'spark-connector',
         },
       },
       dagIds: airflowDagIds(spec),

@@ -81,10 +81,10 @@ export const VERSIONS = {
     "Apache-licensed and on Maven Central (Confluent's S3 sink is not); batches records into multipart uploads",
   ),
   hadoop: v(
-    'Hadoop client (Iceberg sink, S3A)',
+    'Hadoop client (Iceberg sink)',
     '3.4.1',
     'org.apache.hadoop:hadoop-common',
-    "the Hadoop line of Spark 4.0; the Iceberg sink needs Hadoop's Configuration class (apache/iceberg#14147)",
+    "the Iceberg sink needs Hadoop's Configuration class (apache/iceberg#14147); Connect has no Hadoop of its own, so the newest 3.4 line",
   ),
   postgresJdbc: v(
     'PostgreSQL JDBC driver',
@@ -106,21 +106,39 @@ export const VERSIONS = {
   ),
   sparkOperator: v(
     'Spark operator (chart)',
-    '2.5.2',
+    '2.2.1',
     'https://kubeflow.github.io/spark-operator',
-    'built on Spark 4.0.4; sparkoperator.k8s.io/v1beta2',
+    'the last operator built on Spark 3.5 (3.5.5; 2.3 and later are Spark 4 only, kubeflow/spark-operator#2617); sparkoperator.k8s.io/v1beta2',
   ),
   spark: v(
-    'Apache Spark',
-    '4.0.0',
+    'Apache Spark (Scala 2.12)',
+    '3.5.7',
     'spark',
-    'Iceberg 1.10.x ships a runtime for Spark 4.0 only; the Kafka source resolves for 4.0.0',
+    "the official Snowflake connector's line (spark-snowflake 3.0.0 runs on Spark 3.4/3.5); 3.5.7 is the newest 3.5 whose Kafka source is on Maven Central",
+  ),
+  sparkKafka: v(
+    'Spark Kafka source',
+    '3.5.7',
+    'org.apache.spark:spark-sql-kafka-0-10_2.12',
+    "Structured Streaming's Kafka source and sink, same release as Spark",
   ),
   icebergSpark: v(
     'Iceberg Spark runtime',
     '1.10.1',
-    'org.apache.iceberg:iceberg-spark-runtime-4.0_2.13',
+    'org.apache.iceberg:iceberg-spark-runtime-3.5_2.12',
     'same Iceberg as the sink',
+  ),
+  icebergAwsBundle: v(
+    'Iceberg AWS bundle',
+    '1.10.1',
+    'org.apache.iceberg:iceberg-aws-bundle',
+    "AWS SDK v2 for Iceberg's S3FileIO, KMS and Glue catalog; same Iceberg as the sink",
+  ),
+  hadoopAws: v(
+    'Hadoop S3A',
+    '3.3.4',
+    'org.apache.hadoop:hadoop-aws',
+    "s3a:// for the streaming checkpoints; must match Spark 3.5's own Hadoop client (3.3.4); brings the AWS SDK v1 bundle it is built with",
   ),
   clickhouseJdbc: v(
     'ClickHouse JDBC',
@@ -130,15 +148,15 @@ export const VERSIONS = {
   ),
   sparkSnowflake: v(
     'Snowflake Spark connector',
-    '3.2.2-spark_4.0',
-    'net.snowflake:spark-snowflake_2.13',
-    'first connector line for Spark 4 (snowflakedb/spark-snowflake#607)',
+    '3.0.0',
+    'net.snowflake:spark-snowflake_2.12',
+    'the official connector for Spark 3.4/3.5 on Maven Central (the Spark 4 line, 3.1.x _2.13, is not on the mirrors we reach)',
   ),
   snowflakeJdbc: v(
     'Snowflake JDBC',
     '3.28.0',
     'net.snowflake:snowflake-jdbc',
-    'the 3.x driver the connector is built against; 4.x moved packages',
+    'newest 3.x; same wire protocol as the 3.17.0 the connector declares, and it reports failed stage uploads that 3.17 could hide; 4.x moved packages',
   ),
   airflowChart: v(
     'Airflow (chart)',
@@ -179,6 +197,125 @@ export const VERSIONS = {
 } as const;
 
 export type VersionKey = keyof typeof VERSIONS;
+
+/** A Maven artifact of the Spark jobs' runtime, with what to leave out of its tree. */
+export interface SparkJobArtifact {
+  key: VersionKey;
+  /** group:artifact patterns (`*` allowed) excluded from the artifact's dependencies. */
+  exclusions: string[];
+  why: string;
+}
+
+/**
+ * The jars the generated Spark jobs need on top of Spark's own (Hadoop client,
+ * Scala, SLF4J and Jackson come with Spark and are excluded). The pipeline's
+ * Spark image bakes exactly these in (`deps.packages` fails under the
+ * operator: kubeflow/spark-operator#2208), and the local stack's Spark
+ * runtime installs the same list; both render `sparkJobsPom()`.
+ */
+export const SPARK_JOB_ARTIFACTS: SparkJobArtifact[] = [
+  {
+    key: 'sparkKafka',
+    // Spark itself ships these (snappy in a newer version).
+    exclusions: [
+      'org.apache.hadoop:*',
+      'org.scala-lang:*',
+      'org.slf4j:*',
+      'org.apache.spark:spark-tags_2.12',
+      'org.xerial.snappy:*',
+      'org.lz4:*',
+      'com.google.code.findbugs:*',
+    ],
+    why: "Structured Streaming's Kafka source and sink (speed job, dead letters)",
+  },
+  {
+    key: 'icebergSpark',
+    exclusions: [],
+    why: 'Iceberg tables (batch job) through a JDBC, Glue or REST catalog',
+  },
+  {
+    key: 'icebergAwsBundle',
+    exclusions: [],
+    why: "AWS SDK v2 for Iceberg's S3FileIO and the Glue catalog",
+  },
+  {
+    key: 'hadoopAws',
+    // Spark ships hadoop-client-api/-runtime 3.3.4; wildfly-openssl is optional.
+    exclusions: [
+      'org.apache.hadoop:hadoop-common',
+      'org.apache.hadoop:hadoop-client*',
+      'org.wildfly.openssl:*',
+    ],
+    why: 's3a:// for the streaming checkpoints (with the AWS SDK v1 bundle it needs)',
+  },
+  {
+    key: 'postgresJdbc',
+    exclusions: [],
+    why: 'the Iceberg JDBC catalog on PostgreSQL',
+  },
+  {
+    key: 'sparkSnowflake',
+    // It declares snowflake-jdbc 3.17.0; the newer driver below replaces it.
+    exclusions: ['org.scala-lang:*', 'net.snowflake:snowflake-jdbc'],
+    why: 'the official Snowflake connector: staging loads through internal stages and COPY INTO, Utils.runQuery',
+  },
+  {
+    key: 'snowflakeJdbc',
+    exclusions: [],
+    why: 'the driver under the connector (the fat jar: it carries its own shaded AWS SDK for stage transfers)',
+  },
+];
+
+const mavenCoordinates = (key: VersionKey) => {
+  const [groupId, artifactId] = VERSIONS[key].source.split(':');
+  return { groupId, artifactId, version: VERSIONS[key].version };
+};
+
+/**
+ * A Maven POM whose dependencies are `SPARK_JOB_ARTIFACTS`:
+ * `mvn dependency:copy-dependencies` on it fills a Spark jars directory.
+ */
+export function sparkJobsPom(artifactId: string): string {
+  const exclusion = (pattern: string) => {
+    const [groupId, artifact] = pattern.split(':');
+    return `        <exclusion><groupId>${groupId}</groupId><artifactId>${artifact}</artifactId></exclusion>`;
+  };
+  const dependencies = SPARK_JOB_ARTIFACTS.map(a => {
+    const c = mavenCoordinates(a.key);
+    const exclusions = a.exclusions.length
+      ? [
+          '      <exclusions>',
+          ...a.exclusions.map(exclusion),
+          '      </exclusions>',
+        ]
+      : [];
+    return [
+      `    <!-- ${a.why}. -->`,
+      '    <dependency>',
+      `      <groupId>${c.groupId}</groupId>`,
+      `      <artifactId>${c.artifactId}</artifactId>`,
+      `      <version>${c.version}</version>`,
+      ...exclusions,
+      '    </dependency>',
+    ].join('\n');
+  });
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<!-- The connector jars of the Spark ${VERSIONS.spark.version} jobs, on top of Spark's own jars.`,
+    '     `mvn dependency:copy-dependencies` copies them with their dependencies. -->',
+    '<project xmlns="http://maven.apache.org/POM/4.0.0">',
+    '  <modelVersion>4.0.0</modelVersion>',
+    '  <groupId>io.lambda-pipelines</groupId>',
+    `  <artifactId>${artifactId}</artifactId>`,
+    '  <version>1</version>',
+    '  <packaging>pom</packaging>',
+    '  <dependencies>',
+    ...dependencies,
+    '  </dependencies>',
+    '</project>',
+    '',
+  ].join('\n');
+}
 
 /** `image:tag` of a pinned image. */
 export function pinnedImage(key: VersionKey): string {

@@ -285,9 +285,6 @@ export function snowflakeArgs(env: Record<string, string>): string[] {
     `batch.snowflake.account=${env.LP_SNOWFLAKE_ACCOUNT}`,
     '--set',
     `batch.snowflake.user=${env.LP_SNOWFLAKE_USER}`,
-    // The cloud profile's Spark connector needs stages the emulator lacks.
-    '--set',
-    'batch.snowflake.loader=python-connector',
   ];
 }
 
@@ -305,8 +302,9 @@ export async function runDagModule(
   const lastJson = (stdout: string) =>
     JSON.parse(stdout.trim().split('\n').pop()!);
   try {
+    // dbt's runtime: the DAG modules' Snowflake client (snowflake-connector-python) comes with dbt-snowflake.
     const { stdout } = await promisify(execFile)(
-      env.LP_SPARK_PYTHON,
+      env.LP_DBT_PYTHON,
       ['-m', `lambda_pipeline.${module}`, ...args],
       {
         cwd: dagsDir,

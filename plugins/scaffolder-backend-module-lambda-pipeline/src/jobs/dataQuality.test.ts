@@ -30,7 +30,7 @@ const START = Date.UTC(2026, 10, 2, 0, 0, 0);
  */
 describe('data-quality checks on the batch layer', () => {
   it('passes steady volumes and names a window whose volume collapsed', async () => {
-    const env = stackUp(['snowflake', 'spark']);
+    const env = stackUp(['snowflake', 'dbt']);
     const backend = await startPipelineRenderBackend();
     const result = await backend
       .render(isolated(variants[SPEC], 'dq'))

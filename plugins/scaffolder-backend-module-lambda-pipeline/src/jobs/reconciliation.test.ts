@@ -46,6 +46,7 @@ describe('reconciliation between the speed and batch layers on the real stack', 
       's3',
       'snowflake',
       'spark',
+      'dbt',
     ]);
     const backend = await startPipelineRenderBackend();
     const result = await backend

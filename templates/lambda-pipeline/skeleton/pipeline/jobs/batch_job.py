@@ -5,7 +5,8 @@
 For every source table: read the Iceberg snapshots committed since the last
 run (incrementally: the lake sink only appends), decode the Debezium events
 as the speed job does (lpjobs.cdc), keep the latest version of each key,
-load them into the staging table and MERGE into the table (lpjobs.snowflake).
+load them into the staging table and MERGE into the table in one
+transaction, through the official Snowflake Spark connector (lpjobs.snowflake).
 Then record the watermark: the snapshot loaded, the next Kafka offset per
 partition now in Snowflake, and the newest event time loaded (reconciliation
 closes a window once its end plus the allowed lateness is behind it).
@@ -25,7 +26,7 @@ from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from lpjobs import cdc, config
-from lpjobs.snowflake import loader_for
+from lpjobs.snowflake import Snowflake
 
 log = logging.getLogger("batch_job")
 
@@ -65,7 +66,7 @@ def max_event_time_ms(rows: DataFrame, column: str) -> int | None:
     return int(value) if value is not None else None
 
 
-def load_table(spark: SparkSession, cfg: config.Config, loader, table: config.Table) -> dict:
+def load_table(spark: SparkSession, cfg: config.Config, snowflake: Snowflake, table: config.Table) -> dict:
     catalog = cfg.get("batch.icebergCatalog")
     identifier = "{}.{}".format(catalog, table.iceberg_table)
     watermark_table = cfg.get("batch.snowflake.watermarkTable")
@@ -73,7 +74,7 @@ def load_table(spark: SparkSession, cfg: config.Config, loader, table: config.Ta
     if state is None:
         return {"table": table.source, "status": "no data in the lake yet"}
     current = int(state["snapshot_id"])
-    last, previous_offsets, previous_complete = loader.last_state(watermark_table, table)
+    last, previous_offsets, previous_complete = snowflake.last_state(watermark_table, table)
     if last == current:
         return {"table": table.source, "status": "up to date", "snapshot": current}
     reader = spark.read.format("iceberg")
@@ -90,8 +91,7 @@ def load_table(spark: SparkSession, cfg: config.Config, loader, table: config.Ta
             log.warning("%s: %s event(s) cannot be read and are skipped", table.source, unreadable)
         good = events.where(F.col(cdc.ERROR).isNull())
         rows = latest_per_key(good, table.primary_key)
-        loaded = loader.load_staging(rows, table)
-        loader.merge(table)
+        loaded = snowflake.load_and_merge(rows, table)
         offsets = loaded_offsets(events, previous_offsets)
         # The event-time watermark: the newest event time the batch layer has
         # seen. Reconciliation closes a window once its end plus the allowed
@@ -100,7 +100,7 @@ def load_table(spark: SparkSession, cfg: config.Config, loader, table: config.Ta
         complete_up_to = max(v for v in (newest, previous_complete) if v is not None) if (newest or previous_complete) else None
     finally:
         events.unpersist()
-    loader.record_watermark(watermark_table, table, current, offsets, complete_up_to)
+    snowflake.record_watermark(watermark_table, table, current, offsets, complete_up_to)
     return {"table": table.source, "status": "loaded", "snapshot": current, "previousSnapshot": last, "rows": loaded, "skipped": unreadable}
 
 
@@ -109,16 +109,20 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     cfg = config.load(args.config, args.overrides)
-    builder = SparkSession.builder.appName(cfg.get("batch.application")).config("spark.sql.session.timeZone", "UTC")
+    builder = (
+        SparkSession.builder.appName(cfg.get("batch.application"))
+        .config("spark.sql.session.timeZone", "UTC")
+        # The Snowflake connector writes timestamps in the executor JVM's zone: UTC everywhere.
+        .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
+    )
     spark = config.with_catalog_credentials(builder, cfg.get("batch.icebergCatalog")).getOrCreate()
-    loader = loader_for(cfg, spark)
+    # local mode: the executors are threads of this JVM
+    spark._jvm.java.util.TimeZone.setDefault(spark._jvm.java.util.TimeZone.getTimeZone("UTC"))
+    snowflake = Snowflake(cfg, spark)
     started = time.monotonic()
-    try:
-        for table in cfg.tables:
-            result = load_table(spark, cfg, loader, table)
-            log.info(json.dumps({"event": "batch_load", **result}))
-    finally:
-        loader.close()
+    for table in cfg.tables:
+        result = load_table(spark, cfg, snowflake, table)
+        log.info(json.dumps({"event": "batch_load", **result}))
     log.info(json.dumps({"event": "batch_done", "seconds": round(time.monotonic() - started, 1)}))
     return 0
 

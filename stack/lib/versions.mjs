@@ -1,0 +1,23 @@
+// The generated pipeline's pinned versions, read from -common's version
+// matrix: the stack runs the same Spark, connectors and drivers as the
+// pipeline it tests, and never writes a version down twice.
+//
+// versions.ts is plain TypeScript without imports, so Node (22.18+) loads it
+// by stripping its types. Node warns that -common's package.json does not
+// declare a module type; that warning alone is dropped.
+const [printWarning] = process.listeners('warning');
+if (printWarning) {
+  process.removeListener('warning', printWarning);
+  process.on('warning', warning => {
+    if (warning.code !== 'MODULE_TYPELESS_PACKAGE_JSON') printWarning(warning);
+  });
+}
+
+const matrix = await import(
+  new URL(
+    '../../plugins/lambda-pipeline-common/src/versions/versions.ts',
+    import.meta.url
+  ).href
+);
+
+export const { VERSIONS, SPARK_JOB_ARTIFACTS, sparkJobsPom } = matrix;
