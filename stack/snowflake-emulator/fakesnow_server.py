@@ -4,6 +4,8 @@ Started by server.ts, never directly. Differences from `fakesnow -s`:
   * --db-path keeps every database as a DuckDB file in that directory (the
     stock server mode is in-memory only), and databases already on disk are
     attached at start so they are visible before anyone names them at login;
+    fakesnow's own catalog (stages, file formats, load history) is kept there
+    too;
   * the process asks the kernel for SIGTERM when its parent dies, so it never
     outlives the TypeScript front;
   * SIGTERM/SIGINT stop uvicorn cleanly, which lets DuckDB checkpoint;
@@ -37,6 +39,24 @@ def die_with_parent() -> None:
     # the parent may already have gone between fork and prctl
     if os.getppid() == 1:
         sys.exit(0)
+
+
+def persist_global_catalog(fs: object, db_path: Path) -> None:
+    """fakesnow's catalog of what spans databases survives a restart, as the databases do.
+
+    fakesnow keeps stages, file formats, table comments, VARCHAR lengths and
+    COPY's load history in an in-memory database (`_fs_global`), so a restart
+    forgot every named stage. It becomes a file beside the databases (not
+    named *.db, which the launcher attaches as Snowflake databases).
+    """
+    from fakesnow import info_schema
+    from fakesnow.transforms import show
+
+    duck = fs.duck_conn  # type: ignore[attr-defined]
+    duck.execute("DETACH _fs_global")
+    duck.execute(f"ATTACH '{db_path / 'fakesnow-global.duckdb'}' AS _fs_global")
+    duck.execute(info_schema.fs_global_creation_sql())
+    duck.execute(show.fs_global_creation_sql())
 
 
 def main() -> int:
@@ -91,19 +111,18 @@ def main() -> int:
             cache.mkdir(parents=True)
             shutil.rmtree(fs_stage.LOCAL_BUCKET_PATH, ignore_errors=True)
             fs_stage.LOCAL_BUCKET_PATH = str(cache)
-        stages.install(
-            stages.StageStorage(
-                endpoint=args.stage_s3_endpoint,
-                region=args.stage_s3_region,
-                bucket=args.stage_s3_bucket,
-                prefix=args.stage_s3_prefix,
-                # the S3 stand-in takes any key; these are what the stage answers hand to clients
-                access_key=os.environ.get("LP_STAGE_S3_ACCESS_KEY_ID", "test"),
-                secret_key=os.environ.get("LP_STAGE_S3_SECRET_ACCESS_KEY", "test"),
-                master_key=stages.master_key(args.db_path),
-                local_root=fs_stage.LOCAL_BUCKET_PATH,
-            )
+        storage = stages.StageStorage(
+            endpoint=args.stage_s3_endpoint,
+            region=args.stage_s3_region,
+            bucket=args.stage_s3_bucket,
+            prefix=args.stage_s3_prefix,
+            # the S3 stand-in takes any key; these are what the stage answers hand to clients
+            access_key=os.environ.get("LP_STAGE_S3_ACCESS_KEY_ID", "test"),
+            secret_key=os.environ.get("LP_STAGE_S3_SECRET_ACCESS_KEY", "test"),
+            master_key=stages.master_key(args.db_path),
+            local_root=fs_stage.LOCAL_BUCKET_PATH,
         )
+        stages.install(storage)
 
     log = logging.getLogger("fakesnow.launcher")
     if args.db_path:
@@ -111,9 +130,14 @@ def main() -> int:
         db_path.mkdir(parents=True, exist_ok=True)
         # login_request() reads this module global on every login
         fs_server.shared_fs = FakeSnow(db_path=db_path)
+        persist_global_catalog(fs_server.shared_fs, db_path)
         for db_file in sorted(db_path.glob("*.db")):
             fs_server.shared_fs.connect(db_file.stem).close()
             log.warning("attached existing database %s", db_file.stem)
+
+    if args.stage_s3_endpoint and args.db_path:
+        for name in stages.drop_orphaned_temporary_stages(storage):
+            log.warning("dropped temporary stage %s: its session ended with the previous run", name)
 
     # uvicorn re-raises the stop signal once it has shut down; with these
     # handlers in place that no longer kills the process, so the checkpoint

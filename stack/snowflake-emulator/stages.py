@@ -522,6 +522,35 @@ def install(storage: StageStorage) -> None:
             routes[i] = Route(route.path, replacements[route.path], methods=sorted(route.methods or {"POST"}))
 
 
+def drop_orphaned_temporary_stages(storage: StageStorage) -> list[str]:
+    """Temporary stages belong to sessions, and no session outlives a restart: drop those left behind."""
+    import fakesnow.server as fs_server
+    from fakesnow.transforms import stage as fs_stage
+
+    cursor = fs_server.shared_fs.duck_conn.cursor()
+    try:
+        rows = cursor.execute(
+            "SELECT database_name, schema_name, name FROM _fs_global._fs_information_schema._fs_stages "
+            "WHERE type LIKE '%TEMPORARY%'"
+        ).fetchall()
+        dropped = []
+        for catalog, schema, name in rows:
+            storage_name = f"{catalog}.{schema}.{name}"
+            cursor.execute(
+                "DELETE FROM _fs_global._fs_information_schema._fs_stages "
+                "WHERE database_name = ? AND schema_name = ? AND name = ?",
+                (catalog, schema, name),
+            )
+            try:
+                storage.drop(fs_stage.internal_dir(storage_name))
+            except Exception as e:  # noqa: BLE001 - S3 may be down; the stage is gone from the catalog all the same
+                log.warning("could not delete the files of temporary stage %s: %s", storage_name, e)
+            dropped.append(storage_name)
+        return dropped
+    finally:
+        cursor.close()
+
+
 def _stage_root(url: str) -> str:
     """The stage directory (LOCAL_BUCKET_PATH/DB/SCHEMA/STAGE/) of a path inside it."""
     from fakesnow.transforms import stage as fs_stage

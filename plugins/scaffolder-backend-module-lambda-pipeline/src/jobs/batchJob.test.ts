@@ -6,7 +6,8 @@ import {
   startPipelineRenderBackend,
 } from '../__testUtils__/render';
 import { stackUp } from '../__testUtils__/stack';
-import { runSparkJob } from '../__testUtils__/sparkJob';
+import { runSparkJob, startSparkJob } from '../__testUtils__/sparkJob';
+import { StagedObject, stagedObjects } from '../__testUtils__/stages';
 import { snowflakeSession } from '../__testUtils__/snowflake';
 import {
   Expected,
@@ -116,17 +117,59 @@ describe('lake sink + batch job (Iceberg -> Snowflake) on the real stack', () =>
 
         const catalogConf = await icebergCatalogConf(env, sink.warehouse);
         const args = snowflakeArgs(env);
-        const first = await runSparkJob(
+        // The official connector stages the rows as files in a temporary
+        // internal stage: the emulator keeps them in the stack's S3, where
+        // the connector's own S3 client put them, encrypted client-side.
+        const { database, schema } = jobs.batch.snowflake;
+        const stagePrefix = `stages/${database}/${schema}/SPARK_CONNECTOR_LOAD_STAGE_`;
+        const before = new Set(
+          (await stagedObjects(env, stagePrefix)).map(o => o.key),
+        );
+        const job = await startSparkJob(
           env,
           jobsDir,
           'batch_job.py',
           args,
           catalogConf,
         );
+        const seen = new Map<string, StagedObject>();
+        let exited = false;
+        const code = job.done.then(c => {
+          exited = true;
+          return c;
+        });
+        while (!exited) {
+          for (const o of await stagedObjects(env, stagePrefix))
+            seen.set(o.key, o);
+          await new Promise(r => setTimeout(r, 200));
+        }
+        expect(await code).toBe(0);
+        const first = job.output();
         expect(first).toContain('"status": "loaded"');
+        const files = [...seen.values()].filter(
+          o => /\.CSV\.gz$/.test(o.key) && !before.has(o.key),
+        );
+        expect(files.length).toBeGreaterThan(0);
+        expect(files.every(o => o.encrypted && o.size > 0)).toBe(true);
+        // The job ended its sessions: each temporary stage it used went with its files.
+        const usedStages = new Set(
+          files.map(o =>
+            o.key.slice(0, o.key.indexOf('/', stagePrefix.length)),
+          ),
+        );
+        for (const stage of usedStages)
+          expect(await stagedObjects(env, `${stage}/`)).toEqual([]);
 
         const sf = await snowflakeSession(env);
         try {
+          const stages = await sf.query(
+            `SHOW STAGES IN SCHEMA ${database}.${schema}`,
+          );
+          expect(
+            stages.filter(st =>
+              String(st.name).startsWith('SPARK_CONNECTOR_LOAD_STAGE_'),
+            ),
+          ).toEqual([]);
           const state = async () => {
             const out: Record<string, unknown> = {};
             for (const table of tables) {

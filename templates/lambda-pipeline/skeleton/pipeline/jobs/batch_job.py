@@ -120,9 +120,13 @@ def main(argv: list[str]) -> int:
     spark._jvm.java.util.TimeZone.setDefault(spark._jvm.java.util.TimeZone.getTimeZone("UTC"))
     snowflake = Snowflake(cfg, spark)
     started = time.monotonic()
-    for table in cfg.tables:
-        result = load_table(spark, cfg, snowflake, table)
-        log.info(json.dumps({"event": "batch_load", **result}))
+    try:
+        for table in cfg.tables:
+            result = load_table(spark, cfg, snowflake, table)
+            log.info(json.dumps({"event": "batch_load", **result}))
+    finally:
+        snowflake.close()
+        spark.stop()
     log.info(json.dumps({"event": "batch_done", "seconds": round(time.monotonic() - started, 1)}))
     return 0
 

@@ -159,6 +159,15 @@ class Snowflake:
         finally:
             frame.unpersist()
 
+    def close(self) -> None:
+        """Ends the connector's cached Snowflake sessions (the loads'), and with them their temporary stages.
+
+        Connector 3.0.0 ends them itself only when the application ends after
+        an asynchronous query; a session left open lingers until Snowflake
+        expires it, with the staged files of its temporary stages.
+        """
+        self.spark._jvm.net.snowflake.spark.snowflake.ServerConnection.closeAllCachedConnections()
+
     def last_state(self, watermark_table: str, table: Table) -> tuple[int | None, dict, int | None]:
         """The last load's snapshot id, Kafka offsets and event-time watermark (epoch ms)."""
         rows = self.execute(
