@@ -1,60 +1,38 @@
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { s3Client } from './support';
 
 const CHECK_DIR = path.resolve(__dirname, '..', 's3', 's3a-check');
-const CACHE = path.join(
-  process.env.LP_CACHE ??
-    path.join(
-      process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'),
-      'lambda-pipelines',
-    ),
-  'stack',
-  's3a-client',
-  '3.4.2',
-);
 
-/** Hadoop's S3A client jars from Maven Central, cached by version outside the repo. */
-function s3aClasspath(): string {
-  const lib = path.join(CACHE, 'lib');
-  if (!fs.existsSync(path.join(CACHE, '.installed'))) {
-    execFileSync(
-      'mvn',
-      [
-        '-q',
-        '-B',
-        '-f',
-        path.join(CHECK_DIR, 'pom.xml'),
-        'dependency:copy-dependencies',
-        `-DoutputDirectory=${lib}`,
-        '-DincludeScope=runtime',
-      ],
-      { stdio: 'inherit', timeout: 600_000 },
-    );
-    fs.writeFileSync(path.join(CACHE, '.installed'), new Date().toISOString());
-  }
-  return `${lib}/*`;
+/** The classpath of the Spark jobs: pyspark's own jars (Hadoop 3.3.4) and the stack's connector jars (hadoop-aws, AWS SDK v1). */
+function sparkClasspath(): string {
+  const pyspark = execFileSync(
+    process.env.LP_SPARK_PYTHON!,
+    ['-c', 'import os, pyspark; print(os.path.dirname(pyspark.__file__))'],
+    { encoding: 'utf8' },
+  ).trim();
+  return [
+    path.join(pyspark, 'jars', '*'),
+    ...process.env.LP_SPARK_JARS!.split(','),
+  ].join(path.delimiter);
 }
 
-describe('the object store through Hadoop S3A (the client Spark uses)', () => {
+describe("the object store through Hadoop S3A, on the Spark jobs' own classpath", () => {
   const s3 = s3Client();
   afterAll(() => s3.destroy());
 
-  it('writes (multipart, SSE-KMS), reads, lists and renames with S3AFileSystem', async () => {
+  it("writes (multipart), reads, lists and renames with S3AFileSystem; the bucket's default encryption applies", async () => {
     const prefix = `tests/s3a-${Date.now()}`;
     const output = execFileSync(
       'java',
       [
         '-cp',
-        s3aClasspath(),
+        sparkClasspath(),
         path.join(CHECK_DIR, 'S3ACheck.java'),
         process.env.LP_S3_ENDPOINT!,
         process.env.LP_S3_REGION!,
         process.env.LP_S3_BUCKET!,
-        process.env.LP_S3_KMS_KEY_ID!,
         prefix,
       ],
       { encoding: 'utf8', timeout: 300_000, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -74,7 +52,7 @@ describe('the object store through Hadoop S3A (the client Spark uses)', () => {
       }),
     );
     expect(head.ContentLength).toBe(12 * 1024 * 1024);
-    expect(head.ServerSideEncryption).toBe('aws:kms');
+    expect(head.ServerSideEncryption).toBe('AES256');
     await s3.send(
       new DeleteObjectCommand({
         Bucket: process.env.LP_S3_BUCKET,

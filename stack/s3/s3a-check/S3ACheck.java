@@ -7,15 +7,18 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Writes a 12 MiB object through Hadoop's S3A filesystem (multipart, SSE-KMS,
- * path-style access), reads it back, lists and renames it, and prints the
- * final object key for the caller to inspect with another client.
+ * Writes a 12 MiB object through Hadoop's S3A filesystem (multipart,
+ * path-style access) as the Spark jobs do against the local stack's http
+ * endpoint, reads it back, lists and renames it, and prints the final object
+ * key for the caller to inspect with another client. No SSE headers: Spark
+ * 3.5's S3A (AWS SDK v1) refuses SSE-KMS over http, so the bucket's default
+ * encryption (SSE-S3 on the stack) applies.
  *
- * usage: java -cp 'lib/*' S3ACheck.java ENDPOINT REGION BUCKET KMS_KEY PREFIX
+ * usage: java -cp '<pyspark>/jars/*:<connector jars>' S3ACheck.java ENDPOINT REGION BUCKET PREFIX
  */
 public class S3ACheck {
   public static void main(String[] args) throws Exception {
-    String endpoint = args[0], region = args[1], bucket = args[2], kmsKey = args[3], prefix = args[4];
+    String endpoint = args[0], region = args[1], bucket = args[2], prefix = args[3];
     Configuration conf = new Configuration();
     conf.set("fs.s3a.endpoint", endpoint);
     conf.set("fs.s3a.endpoint.region", region);
@@ -23,8 +26,6 @@ public class S3ACheck {
     conf.set("fs.s3a.connection.ssl.enabled", "false");
     conf.set("fs.s3a.access.key", "test");
     conf.set("fs.s3a.secret.key", "test");
-    conf.set("fs.s3a.encryption.algorithm", "SSE-KMS");
-    conf.set("fs.s3a.encryption.key", kmsKey);
     conf.set("fs.s3a.multipart.size", "5M");
     conf.set("fs.s3a.multipart.threshold", "5M");
 

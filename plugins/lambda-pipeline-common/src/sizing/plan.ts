@@ -241,6 +241,8 @@ export interface JobsConfig {
     triggerIntervalSeconds: number;
     maxOffsetsPerTrigger: number;
     clickhouseUrl: string;
+    /** Hadoop S3A settings of the SparkApplication (checkpoints on s3a://). */
+    s3aConf: Record<string, string>;
   };
   batch: {
     application: string;
@@ -373,12 +375,31 @@ function batchSparkConf(
       'spark.sql.catalog.lake.s3.endpoint'
     ] = `http://${DOCKER_HOST_ALIAS}:59000`;
     conf['spark.sql.catalog.lake.s3.path-style-access'] = 'true';
+  }
+  return { ...conf, ...s3aSparkConf(spec) };
+}
+
+/**
+ * Hadoop S3A's settings for both Spark applications (checkpoints, the raw
+ * landing zone). Spark 3.5's S3A (Hadoop 3.3.4) talks to S3 through the AWS
+ * SDK v1, which refuses SSE-KMS request headers over plain http (a checkpoint
+ * rename copies them too): against the local stack's http endpoint the
+ * bucket's default encryption applies (the stack's is SSE-S3), against AWS
+ * (https) S3A asks for the pipeline's KMS key on every write. The lake's data
+ * files (Iceberg's S3FileIO, AWS SDK v2) use the KMS key in both.
+ */
+export function s3aSparkConf(spec: LambdaPipeline): Record<string, string> {
+  const { s3 } = spec.spec.lake;
+  const conf: Record<string, string> = {
+    'spark.hadoop.fs.s3a.endpoint.region': s3.region,
+  };
+  if (spec.spec.environment.profile === 'local') {
     conf['spark.hadoop.fs.s3a.endpoint'] = `http://${DOCKER_HOST_ALIAS}:59000`;
     conf['spark.hadoop.fs.s3a.path.style.access'] = 'true';
+  } else {
+    conf['spark.hadoop.fs.s3a.encryption.algorithm'] = 'SSE-KMS';
+    conf['spark.hadoop.fs.s3a.encryption.key'] = s3.kmsKeyId;
   }
-  conf['spark.hadoop.fs.s3a.encryption.algorithm'] = 'SSE-KMS';
-  conf['spark.hadoop.fs.s3a.encryption.key'] = s3.kmsKeyId;
-  conf['spark.hadoop.fs.s3a.endpoint.region'] = s3.region;
   return conf;
 }
 
@@ -511,6 +532,7 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
         triggerIntervalSeconds: spec.spec.speed.triggerIntervalSeconds,
         maxOffsetsPerTrigger: sizing.maxOffsetsPerTrigger,
         clickhouseUrl: 'http://clickhouse:8123',
+        s3aConf: s3aSparkConf(spec),
       },
       batch: {
         application: batchApplicationName(spec),
