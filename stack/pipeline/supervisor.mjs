@@ -251,14 +251,8 @@ async function batchCycle(p) {
         SNOWFLAKE_PROTOCOL: 'http',
         DBT_THREADS: '1',
       };
-      // --full-refresh: the emulator's MERGE cannot run dbt-snowflake's
-      // incremental merge (ambiguous columns), so the marts are rebuilt
-      // whole each cycle here; the incremental path is proven on DuckDB by
-      // the template's dbt tests.
-      for (const args of [
-        ['deps'],
-        ['build', '--target', 'snowflake', '--full-refresh'],
-      ]) {
+      // Incremental, as on Snowflake: the emulator runs dbt-snowflake's MERGE.
+      for (const args of [['deps'], ['build', '--target', 'snowflake']]) {
         const { done } = runLogged('dbt', env.LP_DBT_BIN, args, {
           cwd: path.join(p.dagsDir, 'dbt'),
           env: dbtEnv,

@@ -17,8 +17,9 @@
   emulator runs in UTC). Any other parameter, or another time zone, is an
   unsupported feature.
 * SUM/AVG of NUMBER columns stay exact; ``CREATE TEMPORARY VIEW db.schema.x``
-  works (dbt's incremental models); temporary tables write nothing to
-  fakesnow's global catalog, so MERGE works inside a transaction.
+  works, and a bare column in a MERGE's INSERT VALUES is the source's (dbt's
+  incremental models); temporary tables write nothing to fakesnow's global
+  catalog, so MERGE works inside a transaction.
 * Anything fakesnow does not implement answers as Snowflake answers a
   feature it does not have: error ``000002`` (SQLSTATE ``0A000``)
   "Unsupported feature '<what>'", naming the option or statement, instead of
@@ -254,11 +255,42 @@ def temporary_tables_without_metadata() -> None:
 
 
 
+def merge_inserts_read_the_source() -> None:
+    """In MERGE ... WHEN NOT MATCHED THEN INSERT VALUES (...), a bare column is the source's.
+
+    Snowflake resolves the VALUES of the insert against the source row (there
+    is no target row), and dbt-snowflake's incremental MERGE relies on it
+    (`values ("ID", "AMOUNT", ...)`). fakesnow joins target and source to
+    plan the MERGE, where such a name is ambiguous, so it is qualified with
+    the source's name before fakesnow sees the statement.
+    """
+    from sqlglot import Expr, exp
+
+    import fakesnow.transforms as fs_transforms
+
+    next_merge = fs_transforms.merge
+
+    def merge(expression: Expr) -> list[Expr]:
+        if isinstance(expression, exp.Merge):
+            source = expression.args.get("using")
+            name = source.alias_or_name if source is not None else None
+            for when in expression.args.get("whens") or []:
+                then = when.args.get("then")
+                if not when.args.get("matched") and isinstance(then, exp.Insert) and name:
+                    for column in then.expression.find_all(exp.Column):
+                        if not column.table:
+                            column.set("table", exp.to_identifier(name))
+        return next_merge(expression)
+
+    fs_transforms.merge = merge
+
+
 def install() -> None:
     """Patches fakesnow (call before the server starts, and before stages.install)."""
     exact_numeric_aggregates()
     qualified_temporary_views()
     temporary_tables_without_metadata()
+    merge_inserts_read_the_source()
     from sqlglot import exp
     from starlette.requests import Request
     from starlette.responses import JSONResponse
@@ -303,11 +335,16 @@ def install() -> None:
 
     base_params = fs_copy._params  # noqa: SLF001
 
-    def params(*args: Any, **kwargs: Any) -> Any:
+    def params(expr: Any, *args: Any, **kwargs: Any) -> Any:
+        for param in expr.args.get("params") or []:
+            name = param.this.name.upper() if isinstance(param.this, exp.Var) else ""
+            value = param.expression
+            if name == "ON_ERROR" and isinstance(value, (exp.Var, exp.Literal)) and value.name.upper() != "ABORT_STATEMENT":
+                raise Unsupported(f"COPY option ON_ERROR = {value.name.upper()} (only ABORT_STATEMENT)")
         try:
-            return base_params(*args, **kwargs)
+            return base_params(expr, *args, **kwargs)
         except ValueError as e:  # "Unknown copy parameter: X"
-            raise Unsupported(str(e).replace("Unknown copy parameter: ", "COPY option ")) from None
+            raise Unsupported("COPY option " + str(e).split(": ", 1)[-1].upper()) from None
 
     fs_copy._params = params  # noqa: SLF001
 

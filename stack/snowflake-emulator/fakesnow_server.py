@@ -89,10 +89,19 @@ def main() -> int:
     # its declared type (int(None), None.lower(), ...). The Node driver types an
     # array binding's column after its first row, so a later NULL in a FIXED or
     # BOOLEAN column would crash the statement.
+    # A FIXED binding may carry decimals (the JDBC driver binds a BigDecimal
+    # as FIXED "1.25"), which fakesnow would read with int().
     convert_binding = fs_server.from_binding
 
     def from_binding_or_null(binding: dict) -> object:
-        return None if binding.get("value") is None else convert_binding(binding)
+        value = binding.get("value")
+        if value is None:
+            return None
+        if binding.get("type") == "FIXED" and isinstance(value, str) and any(ch in value for ch in ".eE"):
+            from decimal import Decimal
+
+            return Decimal(value)
+        return convert_binding(binding)
 
     fs_server.from_binding = from_binding_or_null
 
