@@ -16,7 +16,7 @@ if (printWarning) {
 const matrix = await import(
   new URL(
     '../../plugins/lambda-pipeline-common/src/versions/versions.ts',
-    import.meta.url
+    import.meta.url,
   ).href
 );
 
