@@ -231,7 +231,7 @@ describe('lambda:kubernetes:preflight', () => {
         operator('strimzi-cluster-operator', 'quay.io/strimzi/operator:1.2.0'),
         operator(
           'spark-operator-controller',
-          'ghcr.io/kubeflow/spark-operator/controller:2.5.2',
+          'ghcr.io/kubeflow/spark-operator/controller:2.2.1',
         ),
         operator(
           'monitoring-operator',

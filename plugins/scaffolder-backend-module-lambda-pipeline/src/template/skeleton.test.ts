@@ -160,6 +160,17 @@ describe('Create pipeline: rendered repositories', () => {
           ]),
         );
         expect(kinds).not.toContain('Secret');
+        // The SparkApplication CRD shipped is 2.5.2's; the 2.2.1 operator
+        // (Spark 3.5) ignores the one field 2.5 added, so none may use it.
+        expect(
+          built
+            .filter((o: any) => o.kind === 'SparkApplication')
+            .map((o: any) => [o.metadata.name, o.spec.suspend]),
+        ).toEqual(
+          built
+            .filter((o: any) => o.kind === 'SparkApplication')
+            .map((o: any) => [o.metadata.name, undefined]),
+        );
         const errors = built.flatMap((o: any) => validator.validate(o));
         expect({ name, errors }).toEqual({ name, errors: [] });
         // The pinned operators' CRDs come with the overlay (cluster-scoped).
