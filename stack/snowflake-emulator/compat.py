@@ -35,6 +35,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 _START_TRANSACTION_NAME = re.compile(r"^\s*START\s+TRANSACTION\s+NAME\s+\S+\s*;?\s*$", re.IGNORECASE)
+# A stage named with a quoted identifier that is the same unquoted, possibly inside a string literal
+# (write_pandas: FROM (SELECT ... FROM '@"SNOWPARK_TEMP_STAGE_X"')).
+_QUOTED_STAGE = re.compile(r"""'?@"([A-Z_][A-Z0-9_$]*)"'?""")
+_STAGE_STATEMENT = re.compile(r"^\s*(COPY|PUT|GET|LIST|LS|REMOVE|RM)\b", re.IGNORECASE)
 # fakesnow's message for what it lacks, behind the "009999 (99999): " the Python connector puts in front
 _NOT_IMPLEMENTED = re.compile(r"^(?:\d{6} \(\w{5}\): )?(.*) not implemented\. Please raise an issue via \S+$", re.DOTALL)
 
@@ -437,9 +441,15 @@ def install() -> None:
 
         body = json.loads(gzip.decompress(raw) if gzipped else raw)
         sql = str(body.get("sqlText", ""))
+        rewritten = None
         if _START_TRANSACTION_NAME.match(sql):
             # a named transaction is a transaction; the name only shows in Snowflake's history
-            encoded = json.dumps({**body, "sqlText": "BEGIN TRANSACTION"}).encode()
+            rewritten = "BEGIN TRANSACTION"
+        elif _STAGE_STATEMENT.match(sql) and _QUOTED_STAGE.search(sql):
+            # fakesnow reads stage references only unquoted; these names mean the same unquoted
+            rewritten = _QUOTED_STAGE.sub(r"@\1", sql)
+        if rewritten is not None:
+            encoded = json.dumps({**body, "sqlText": rewritten}).encode()
             request._body = gzip.compress(encoded) if gzipped else encoded  # noqa: SLF001
         try:
             response = await query_request(request)

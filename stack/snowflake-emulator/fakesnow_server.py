@@ -68,6 +68,7 @@ def main() -> int:
     parser.add_argument("--stage-s3-region", default="us-east-1")
     parser.add_argument("--stage-s3-bucket", default="lp-snowflake-stages")
     parser.add_argument("--stage-s3-prefix", default="stages")
+    parser.add_argument("--front-url", help="where clients reach the emulator's front (for presigned upload URLs)")
     args = parser.parse_args()
 
     die_with_parent()
@@ -131,7 +132,7 @@ def main() -> int:
             master_key=stages.master_key(args.db_path),
             local_root=fs_stage.LOCAL_BUCKET_PATH,
         )
-        stages.install(storage)
+        stages.install(storage, args.front_url)
 
     log = logging.getLogger("fakesnow.launcher")
     if args.db_path:

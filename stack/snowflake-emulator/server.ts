@@ -91,6 +91,7 @@ function startEngine(): ChildProcess {
     const value = args[option];
     if (value) engineArgs.push(`--${option}`, value);
   }
+  engineArgs.push('--front-url', `http://${HOST}:${PORT}`);
   const child = spawn(args.python ?? 'python3', engineArgs, {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, PYTHONUNBUFFERED: '1' },
@@ -156,10 +157,15 @@ function shutdown(reason: string, exitCode = 0) {
 
 type Reply = { status: number; body: unknown };
 
-async function readBody(req: http.IncomingMessage): Promise<Buffer> {
+/** The body as sent (an uploaded file stays compressed as the client compressed it). */
+async function rawBody(req: http.IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  const raw = Buffer.concat(chunks);
+  return Buffer.concat(chunks);
+}
+
+async function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  const raw = await rawBody(req);
   const encoding = String(req.headers['content-encoding'] ?? '').toLowerCase();
   if (encoding === 'gzip') return zlib.gunzipSync(raw);
   if (encoding === 'deflate') return zlib.inflateSync(raw);
@@ -461,6 +467,15 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
             },
           }
         : await toEngine('GET', url.pathname + url.search, req.headers);
+    } else if (req.method === 'PUT' && url.pathname.startsWith('/fs_bucket/')) {
+      // a file uploaded through the emulator (snowflake-connector-python's PUT): raw bytes
+      const response = await fetch(
+        `http://127.0.0.1:${ENGINE_PORT}${url.pathname}`,
+        { method: 'PUT', body: new Uint8Array(await rawBody(req)) },
+      );
+      res.writeHead(response.status);
+      res.end();
+      return;
     } else if (route === 'POST /telemetry/send') {
       await readBody(req);
       reply = { status: 200, body: { success: true, data: null } };

@@ -23,6 +23,15 @@ unchanged:
 * a temporary stage is dropped, objects included, when the session that
   created it ends.
 
+One exception: snowflake-connector-python's S3 client only speaks https to
+virtual-hosted buckets (`https://<bucket>.<endPoint>`), which an http S3
+stand-in cannot serve. Its PUT therefore gets fakesnow's own answers, and the
+emulator stores the file in the stage's S3 location on its behalf: a
+presigned URL on the emulator itself, or, for a PUT whose stage name is a
+bind (write_pandas), fakesnow's local stage directory, which the emulator
+shares with a client on the same machine and moves into S3 before the next
+read.
+
 The master key is kept in the database directory (``stage-master-key``), so
 files staged before a restart can still be loaded.
 """
@@ -63,6 +72,9 @@ KEY_BYTES = 16  # 128-bit: the driver encrypts itself (256 would switch it to th
 
 # The statement of the request being handled, for the PUT answer built deep inside fakesnow.
 current_sql: contextvars.ContextVar[str] = contextvars.ContextVar("current_sql", default="")
+# The CLIENT_APP_ID of the session making the request (JDBC, PythonConnector, ...).
+current_client: contextvars.ContextVar[str] = contextvars.ContextVar("current_client", default="")
+PYTHON_CONNECTOR = "PythonConnector"
 
 
 def local_file_path(sql: str) -> str | None:
@@ -242,8 +254,17 @@ class StageStorage:
         root = Path(local_dir)
         if root.is_dir():
             for path in root.rglob("*"):
-                if path.is_file() and str(path) not in present:
+                if not path.is_file() or str(path) in present or ".part-" in path.name:
+                    continue
+                key = self.key_of(str(path))
+                if key in self._pulled:
+                    # gone from S3 (removed, or S3 restarted empty): gone from the stage
+                    del self._pulled[key]
                     path.unlink()
+                else:
+                    # written here by a client on this machine (a PUT fakesnow answers with its
+                    # local directory: the Python connector's, with a bound stage name): into S3
+                    self.put_file(str(path))
 
     def download_listing(self, local_dir: str) -> tuple[str, list[str], list[dict[str, Any] | None]]:
         """For GET: the location key, the objects relative to it, and the key of each encrypted one."""
@@ -260,6 +281,15 @@ class StageStorage:
             encrypted = "x-amz-key" in metadata
             materials.append(self.encryption_material(str(uuid.uuid4())) if encrypted else None)
         return location_key, names, materials
+
+    def put_file(self, local_path: str) -> None:
+        """Stores a file written into a stage directory at its S3 location (uploads made through the emulator)."""
+        if not self._bucket_ready:
+            self.ensure_bucket()
+        key = self.key_of(local_path)
+        with open(local_path, "rb") as f:
+            response = self.client().put_object(Bucket=self.bucket, Key=key, Body=f)
+        self._pulled[key] = response["ETag"]
 
     def remove_files(self, local_dir: str, pattern: str | None) -> list[str]:
         """REMOVE: deletes the objects under a stage path (matching PATTERN); returns their keys relative to the stage root."""
@@ -307,8 +337,12 @@ def master_key(db_path: str | None) -> bytes:
 # ====================================================================== fakesnow wiring
 
 
-def install(storage: StageStorage) -> None:
-    """Routes fakesnow's stage handling through `storage` (call before the server starts)."""
+def install(storage: StageStorage, front_url: str | None = None) -> None:
+    """Routes fakesnow's stage handling through `storage` (call before the server starts).
+
+    `front_url` is where clients reach the emulator (its TypeScript front),
+    for the presigned upload URLs handed to snowflake-connector-python.
+    """
     from starlette.requests import Request
     from starlette.responses import JSONResponse
     from starlette.routing import Route
@@ -317,8 +351,15 @@ def install(storage: StageStorage) -> None:
     import fakesnow.server as fs_server
     from fakesnow.transforms import stage as fs_stage
 
+    presigned_stage_info = fs_server.gcs_stage_info
+
     # -- PUT: an S3 location instead of fakesnow's upload-to-myself GCS answer
     def s3_stage_info(request: Request, expr: Any, put_stage_data: dict[str, Any]) -> dict[str, Any]:
+        if current_client.get() == PYTHON_CONNECTOR:
+            info = presigned_stage_info(request, expr, put_stage_data)
+            if front_url:
+                info["presignedUrl"] = front_url.rstrip("/") + "/fs_bucket/" + info["presignedUrl"].split("/fs_bucket/", 1)[1]
+            return info
         sql = current_sql.get()
         query_id = str(uuid.uuid4())
         parallel = _PARALLEL.search(sql)
@@ -333,6 +374,17 @@ def install(storage: StageStorage) -> None:
         return storage.stage_info(storage.key_of(put_stage_data["stageInfo"]["location"]))
 
     fs_server.gcs_stage_info = s3_stage_info
+
+    # -- an upload made through the emulator (the Python connector's) goes on to S3
+    write_bucket_file = fs_server._write_bucket_file  # noqa: SLF001
+
+    def write_bucket_file_to_s3(path: str, body: bytes) -> str | None:
+        target = write_bucket_file(path, body)
+        if target is not None:
+            storage.put_file(target)
+        return target
+
+    fs_server._write_bucket_file = write_bucket_file_to_s3  # noqa: SLF001
 
     # -- COPY INTO and LIST read the stage's directory: fill it from S3 first
     resolve_copy_source = fs_copy.stage_url_from_var
@@ -371,6 +423,7 @@ def install(storage: StageStorage) -> None:
 
     # -- statements fakesnow does not know: GET, REMOVE, DROP STAGE; temporary stages per session
     temporary: dict[str, set[str]] = {}  # session token -> storage names of its temporary stages
+    clients: dict[str, str] = {}  # session token -> CLIENT_APP_ID
 
     def resolve(conn: Any, reference: str) -> tuple[str, str, str]:
         """`@stage/path` -> (fully qualified name, storage name, path); raises Snowflake's error when missing."""
@@ -491,12 +544,27 @@ def install(storage: StageStorage) -> None:
             encoded = json.dumps(body).encode()
             request._body = gzip.compress(encoded) if request.headers.get("Content-Encoding") == "gzip" else encoded  # noqa: SLF001
         reset = current_sql.set(sql)
+        reset_client = current_client.set(clients.get(token, ""))
         try:
             response = await query_request(request)
         finally:
             current_sql.reset(reset)
+            current_client.reset(reset_client)
         if _CREATE_TEMP_STAGE.match(sql) and response.status_code == 200:
             record_temporary(token, conn, sql, bindings)
+        return response
+
+    login_request = fs_server.login_request
+
+    async def login_noting_client(request: Request) -> Any:
+        raw = await request.body()
+        body = json.loads(gzip.decompress(raw) if request.headers.get("Content-Encoding") == "gzip" else raw)
+        response = await login_request(request)
+        try:
+            token = json.loads(response.body)["data"]["token"]
+            clients[token] = str(((body.get("data") or {}).get("CLIENT_APP_ID")) or "")
+        except (ValueError, KeyError, TypeError):
+            pass
         return response
 
     async def session_with_temporary_stages(request: Request) -> Any:
@@ -505,6 +573,8 @@ def install(storage: StageStorage) -> None:
                 token = fs_server.to_token(request)
             except fs_server.ServerError:
                 token = None
+            if token:
+                clients.pop(token, None)
             for storage_name in sorted(temporary.pop(token, set()) if token else []):
                 try:
                     drop_storage(storage_name)
@@ -513,6 +583,7 @@ def install(storage: StageStorage) -> None:
         return await session_request(request)
 
     replacements: dict[str, Callable[..., Any]] = {
+        "/session/v1/login-request": login_noting_client,
         "/queries/v1/query-request": query_with_stages,
         "/session": session_with_temporary_stages,
     }
