@@ -31,8 +31,9 @@ jest.setTimeout(20 * 60_000);
 /**
  * The rendered lake sink and batch job on their real runtimes: the Apache
  * Iceberg sink in the stack's Kafka Connect writes the change events into
- * Iceberg (JDBC catalog, S3 with SSE-KMS), and the batch job (pyspark 4.0.0,
- * local[2]) loads them into the stack's Snowflake emulator.
+ * Iceberg (JDBC catalog, S3 with SSE-KMS), and the batch job (pyspark 3.5.7,
+ * local[2]) loads them into the stack's Snowflake emulator through the
+ * official Spark connector.
  */
 
 const SPECS = [

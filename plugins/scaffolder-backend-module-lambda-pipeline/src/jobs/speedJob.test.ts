@@ -29,7 +29,7 @@ const SPECS = [
 ];
 
 /**
- * The rendered speed job on its real runtime: pyspark 4.0.0 on local[2]
+ * The rendered speed job on its real runtime: pyspark 3.5.7 on local[2]
  * against the stack's Kafka, ClickHouse and S3 (checkpoint on s3a:// with
  * SSE-KMS), for two specs.
  */
