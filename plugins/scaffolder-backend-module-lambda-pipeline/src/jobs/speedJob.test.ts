@@ -30,8 +30,8 @@ const SPECS = [
 
 /**
  * The rendered speed job on its real runtime: pyspark 3.5.7 on local[2]
- * against the stack's Kafka, ClickHouse and S3 (checkpoint on s3a:// with
- * SSE-KMS), for two specs.
+ * against the stack's Kafka, ClickHouse and S3 (checkpoint on s3a://, which
+ * the bucket's default encryption covers over http), for two specs.
  */
 
 describe('speed job (Spark Structured Streaming -> ClickHouse) on the real stack', () => {
