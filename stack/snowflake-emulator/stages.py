@@ -150,6 +150,10 @@ class StageStorage:
                 )
             return self._client
 
+    def ensure_bucket_once(self) -> None:
+        if not self._bucket_ready:
+            self.ensure_bucket()
+
     def ensure_bucket(self) -> None:
         """The stage bucket exists (the S3 stand-in keeps objects in memory, so it may have restarted empty)."""
         s3 = self.client()
@@ -162,8 +166,11 @@ class StageStorage:
     def objects(self, key_prefix: str) -> list[dict[str, Any]]:
         s3 = self.client()
         out: list[dict[str, Any]] = []
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=key_prefix):
-            out.extend(page.get("Contents", []))
+        try:
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=key_prefix):
+                out.extend(page.get("Contents", []))
+        except s3.exceptions.NoSuchBucket:
+            self._bucket_ready = False  # the S3 stand-in restarted empty: nothing is staged
         return out
 
     def delete(self, keys: list[str]) -> None:
@@ -172,6 +179,8 @@ class StageStorage:
             batch = [{"Key": k} for k in keys[start : start + 1000]]
             if batch:
                 s3.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
+        for key in keys:
+            self._pulled.pop(key, None)
 
     # ------------------------------------------------------------------ naming
 
@@ -229,8 +238,7 @@ class StageStorage:
 
     def pull(self, local_dir: str) -> None:
         """Makes the stage directory hold exactly the objects S3 holds under it, decrypted."""
-        if not self._bucket_ready:
-            self.ensure_bucket()
+        self.ensure_bucket_once()
         key_prefix = self.key_of(local_dir if local_dir.endswith("/") else local_dir + "/")
         present: set[str] = set()
         s3 = self.client()
@@ -268,8 +276,7 @@ class StageStorage:
 
     def download_listing(self, local_dir: str) -> tuple[str, list[str], list[dict[str, Any] | None]]:
         """For GET: the location key, the objects relative to it, and the key of each encrypted one."""
-        if not self._bucket_ready:
-            self.ensure_bucket()
+        self.ensure_bucket_once()
         location_key = self.key_of(local_dir if local_dir.endswith("/") else local_dir + "/")
         s3 = self.client()
         names: list[str] = []
@@ -284,8 +291,7 @@ class StageStorage:
 
     def put_file(self, local_path: str) -> None:
         """Stores a file written into a stage directory at its S3 location (uploads made through the emulator)."""
-        if not self._bucket_ready:
-            self.ensure_bucket()
+        self.ensure_bucket_once()
         key = self.key_of(local_path)
         with open(local_path, "rb") as f:
             response = self.client().put_object(Bucket=self.bucket, Key=key, Body=f)
@@ -301,7 +307,6 @@ class StageStorage:
                 keys.append(obj["Key"])
         self.delete(keys)
         for key in keys:
-            self._pulled.pop(key, None)
             try:
                 os.remove(self.local_of(key))
             except FileNotFoundError:
@@ -313,8 +318,6 @@ class StageStorage:
         key_prefix = self.key_of(stage_root if stage_root.endswith("/") else stage_root + "/")
         keys = [obj["Key"] for obj in self.objects(key_prefix)]
         self.delete(keys)
-        for key in keys:
-            self._pulled.pop(key, None)
         shutil.rmtree(stage_root, ignore_errors=True)
         return len(keys)
 
@@ -343,6 +346,7 @@ def install(storage: StageStorage, front_url: str | None = None) -> None:
     `front_url` is where clients reach the emulator (its TypeScript front),
     for the presigned upload URLs handed to snowflake-connector-python.
     """
+    from starlette.concurrency import run_in_threadpool
     from starlette.requests import Request
     from starlette.responses import JSONResponse
     from starlette.routing import Route
@@ -369,8 +373,8 @@ def install(storage: StageStorage, front_url: str | None = None) -> None:
         put_stage_data["parallel"] = max(1, min(99, int(parallel.group(1)))) if parallel else 4
         put_stage_data["threshold"] = 200 * 1024 * 1024
         put_stage_data["clientShowEncryptionParameter"] = False
-        if not storage._bucket_ready:  # noqa: SLF001
-            storage.ensure_bucket()
+        # every PUT: the S3 stand-in keeps buckets in memory and may have restarted
+        storage.ensure_bucket()
         return storage.stage_info(storage.key_of(put_stage_data["stageInfo"]["location"]))
 
     fs_server.gcs_stage_info = s3_stage_info
@@ -414,9 +418,7 @@ def install(storage: StageStorage, front_url: str | None = None) -> None:
         @staticmethod
         def remove(path: str) -> None:
             if fs_stage.is_internal(path):
-                key = storage.key_of(path)
-                storage.delete([key])
-                storage._pulled.pop(key, None)  # noqa: SLF001
+                storage.delete([storage.key_of(path)])
             os.remove(path)
 
     fs_copy.os = PurgingOs()  # type: ignore[assignment]
@@ -529,14 +531,15 @@ def install(storage: StageStorage, front_url: str | None = None) -> None:
             conn = fs_server.to_conn(token)
         except fs_server.ServerError:
             return await query_request(request)  # fakesnow answers the 401
+        # S3 and DuckDB calls block: off the event loop, as fakesnow runs its statements
         try:
             if _GET.match(sql):
-                return JSONResponse({"data": get_answer(conn, sql), "success": True})
+                return JSONResponse({"data": await run_in_threadpool(get_answer, conn, sql), "success": True})
             rewritten: str | None = None
             if _REMOVE.match(sql):
-                rewritten = _rows_sql(("name", "result"), remove_rows(conn, sql))
+                rewritten = _rows_sql(("name", "result"), await run_in_threadpool(remove_rows, conn, sql))
             elif _DROP_STAGE.match(sql):
-                rewritten = _rows_sql(("status",), [(drop_stage(conn, sql, bindings),)])
+                rewritten = _rows_sql(("status",), [(await run_in_threadpool(drop_stage, conn, sql, bindings),)])
         except Exception as e:  # noqa: BLE001
             return _error_response(e)
         if rewritten is not None:
@@ -551,7 +554,7 @@ def install(storage: StageStorage, front_url: str | None = None) -> None:
             current_sql.reset(reset)
             current_client.reset(reset_client)
         if _CREATE_TEMP_STAGE.match(sql) and response.status_code == 200:
-            record_temporary(token, conn, sql, bindings)
+            await run_in_threadpool(record_temporary, token, conn, sql, bindings)
         return response
 
     login_request = fs_server.login_request
@@ -577,7 +580,7 @@ def install(storage: StageStorage, front_url: str | None = None) -> None:
                 clients.pop(token, None)
             for storage_name in sorted(temporary.pop(token, set()) if token else []):
                 try:
-                    drop_storage(storage_name)
+                    await run_in_threadpool(drop_storage, storage_name)
                 except Exception as e:  # noqa: BLE001 - the session still ends
                     log.warning("could not drop temporary stage %s: %s", storage_name, e)
         return await session_request(request)

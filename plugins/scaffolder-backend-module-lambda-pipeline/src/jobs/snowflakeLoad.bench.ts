@@ -123,7 +123,7 @@ describe('benchmark: rows into the Snowflake emulator', () => {
         ROW_PYTHON.pandas,
         'connection = snowflake.connector.connect(**options)',
         'started = time.monotonic()',
-        '# As the connector\'s truncate_table=on: the table stays, its rows are replaced.',
+        "# As the connector's truncate_table=on: the table stays, its rows are replaced.",
         'connection.cursor().execute("TRUNCATE TABLE " + table)',
         'ok, chunks, written, _ = write_pandas(connection, frame, table, use_logical_type=True)',
         'print("SECONDS", time.monotonic() - started)',
