@@ -25,3 +25,4 @@ export * from './api/datasets';
 export * from './spec/typeMapping';
 export * from './spec/layerColumns';
 export * from './versions/versions';
+export * from './network/connections';

@@ -1,4 +1,9 @@
 import {
+  networkPolicies,
+  PlannedNetworkPolicy,
+  PORTS,
+} from '../network/connections';
+import {
   batchApplicationName,
   cdcConnectorName,
   cdcTopicName,
@@ -176,6 +181,8 @@ export interface PipelinePlan {
    */
   jobs: JobsConfig;
   /** Where the pipeline reaches its lake and warehouse from inside kind. */
+  /** The NetworkPolicies (deploy/base/network-policies.yaml), from the required connections. */
+  networkPolicies: PlannedNetworkPolicy[];
   endpoints: {
     local: boolean;
     /** Local profile: the stack's S3-compatible store, path-style. */
@@ -241,8 +248,8 @@ export interface JobsConfig {
     triggerIntervalSeconds: number;
     maxOffsetsPerTrigger: number;
     clickhouseUrl: string;
-    /** Hadoop S3A settings of the SparkApplication (checkpoints on s3a://). */
-    s3aConf: Record<string, string>;
+    /** The SparkApplication's sparkConf (deploy/base/spark/speed.yaml renders the map). */
+    sparkConf: Record<string, string>;
   };
   batch: {
     application: string;
@@ -376,7 +383,42 @@ function batchSparkConf(
     ] = `http://${DOCKER_HOST_ALIAS}:59000`;
     conf['spark.sql.catalog.lake.s3.path-style-access'] = 'true';
   }
-  return { ...conf, ...s3aSparkConf(spec) };
+  return { ...conf, ...s3aSparkConf(spec), ...sparkNetworkConf() };
+}
+
+/** The speed SparkApplication's sparkConf. */
+function speedSparkConf(
+  spec: LambdaPipeline,
+  sizing: PipelineSizing,
+): Record<string, string> {
+  return {
+    'spark.sql.shuffle.partitions': String(sizing.partitions),
+    'spark.sql.streaming.checkpointLocation': `${
+      lakePaths(spec).checkpoints
+    }/speed`,
+    'spark.sql.streaming.metricsEnabled': 'true',
+    'spark.streaming.stopGracefullyOnShutdown': 'true',
+    'spark.kafka.consumer.group.id': speedConsumerGroup(spec),
+    ...s3aSparkConf(spec),
+    ...sparkNetworkConf(),
+    // The driver's metrics for Prometheus, on the UI port.
+    'spark.metrics.conf.*.sink.prometheusServlet.class':
+      'org.apache.spark.metrics.sink.PrometheusServlet',
+    'spark.metrics.conf.*.sink.prometheusServlet.path': '/metrics/prometheus',
+    'spark.ui.prometheus.enabled': 'true',
+  };
+}
+
+/**
+ * Fixed ports for the driver and the block managers, so the NetworkPolicies
+ * can open exactly them (executors and drivers otherwise pick random ones).
+ */
+function sparkNetworkConf(): Record<string, string> {
+  return {
+    'spark.driver.port': String(PORTS.sparkDriverRpc),
+    'spark.blockManager.port': String(PORTS.sparkBlockManager),
+    'spark.driver.blockManager.port': String(PORTS.sparkBlockManager),
+  };
 }
 
 /**
@@ -532,7 +574,7 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
         triggerIntervalSeconds: spec.spec.speed.triggerIntervalSeconds,
         maxOffsetsPerTrigger: sizing.maxOffsetsPerTrigger,
         clickhouseUrl: 'http://clickhouse:8123',
-        s3aConf: s3aSparkConf(spec),
+        sparkConf: speedSparkConf(spec, sizing),
       },
       batch: {
         application: batchApplicationName(spec),
@@ -660,6 +702,7 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
       speedIngestedAtIndex: SPEED_INGESTED_AT_INDEX,
     },
     airflow: airflowTiming(spec.spec.dags.syncPeriodSeconds),
+    networkPolicies: networkPolicies(spec),
     endpoints:
       spec.spec.environment.profile === 'local'
         ? {
