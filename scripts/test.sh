@@ -18,6 +18,7 @@ step() {
 ensure_deps
 ensure_chromium
 ensure_debian_package /usr/bin/faketime faketime "the shifted-clock test runs"
+ensure_debian_package /usr/bin/shellcheck shellcheck "the generated deploy scripts' checks"
 
 # The integration tests bring the local stack up (Jest global setup). Stop
 # afterwards whatever this run started; leave alone what was already running.

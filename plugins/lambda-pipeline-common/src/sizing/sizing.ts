@@ -358,6 +358,14 @@ export function componentSizing(
       'helm/airflow.values.yaml: migrateDatabaseJob.resources',
       { phase: 'deploy' },
     ),
+    c(
+      'airflow-create-user',
+      "Airflow's admin user (once, at deploy, beside the migration)",
+      'orchestration',
+      [256, 384, 100],
+      'helm/airflow.values.yaml: createUserJob.resources',
+      { phase: 'deploy' },
+    ),
   ];
 }
 

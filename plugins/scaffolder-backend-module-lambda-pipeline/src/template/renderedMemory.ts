@@ -125,6 +125,7 @@ export function memoryFromRendered(files: RenderedFile[]): RenderedMemory {
   add('airflow-triggerer', airflow.triggerer.resources);
   add('airflow-task', airflow.workers.resources);
   add('airflow-migrate-db', airflow.migrateDatabaseJob.resources);
+  add('airflow-create-user', airflow.createUserJob.resources);
   add(
     'airflow-git-sync',
     airflow.dags.gitSync.resources,

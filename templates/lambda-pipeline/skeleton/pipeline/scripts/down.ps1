@@ -1,4 +1,5 @@
 {%- set p = values.plan -%}
+#Requires -Version 7.0
 # Deletes the kind cluster of the ${{ p.spec.metadata.name }} pipeline (and its volumes).
 # -All also removes the local registry.
 param([switch]$All)

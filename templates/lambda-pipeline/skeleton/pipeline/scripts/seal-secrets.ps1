@@ -1,4 +1,5 @@
 {%- set p = values.plan -%}
+#Requires -Version 7.0
 # Seals the pipeline's credentials with kubeseal (same layout as scripts/seal-secrets.sh):
 # one sub-directory per Secret under -Source, one file per key, kept OUTSIDE this repository.
 param([Parameter(Mandatory = $true)][string]$Source)

@@ -14,7 +14,7 @@
 set -eu
 SOURCE=${1:?usage: scripts/seal-secrets.sh <directory with one sub-directory per Secret>}
 NAMESPACE=${{ p.namespace }}
-ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
+ROOT=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
 OUT="$ROOT/deploy/overlays/kind/sealed-secrets"
 command -v kubeseal >/dev/null 2>&1 || { echo 'error: kubeseal is not installed (README.md, Prerequisites)' >&2; exit 1; }
 

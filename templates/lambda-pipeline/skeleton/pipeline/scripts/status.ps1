@@ -1,4 +1,5 @@
 {%- set p = values.plan -%}
+#Requires -Version 7.0
 # Shows the state of every part of the ${{ p.spec.metadata.name }} pipeline (same as scripts/status.sh).
 $ErrorActionPreference = 'Stop'
 $Namespace = '${{ p.namespace }}'

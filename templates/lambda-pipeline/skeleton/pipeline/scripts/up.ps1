@@ -1,5 +1,6 @@
 {%- set p = values.plan -%}
-# Brings the ${{ p.spec.metadata.name }} pipeline up on kind (Windows PowerShell 5.1+ or PowerShell 7).
+#Requires -Version 7.0
+# Brings the ${{ p.spec.metadata.name }} pipeline up on kind (PowerShell 7 or later: Windows PowerShell 5.1 turns a native command's stderr into a terminating error).
 # Same steps as scripts/up.sh: local registry, cluster, operators, manifests, Airflow.
 $ErrorActionPreference = 'Stop'
 $Cluster = '${{ p.spec.metadata.name }}'
@@ -61,7 +62,16 @@ Invoke-Checked kubectl @('-n', $Namespace, 'rollout', 'status', 'statefulset/cli
 Invoke-Checked kubectl @('-n', $Namespace, 'wait', 'kafkaconnect/${{ p.names.kafkaConnect }}', '--for=condition=Ready', '--timeout=1200s')
 
 Step 'Airflow (chart ${{ p.versions.airflowChart.version }}, DAGs from git-sync)'
-Invoke-Checked helm @('upgrade', '--install', 'airflow', 'airflow', '--repo', 'https://airflow.apache.org', '--version', '${{ p.versions.airflowChart.version }}', '--namespace', $Namespace, '-f', (Join-Path $Root 'helm/airflow.values.yaml'), '--timeout', '15m', '--wait')
+# The admin's password: generated once into the Secret airflow-admin.
+kubectl -n $Namespace get secret airflow-admin 2>$null | Out-Null
+if ($LASTEXITCODE -ne 0) {
+  $generated = -join ((48..57) + (65..90) + (97..122) | Get-Random -Count 24 | ForEach-Object { [char]$_ })
+  Invoke-Checked kubectl @('-n', $Namespace, 'create', 'secret', 'generic', 'airflow-admin', "--from-literal=password=$generated")
+}
+$encoded = kubectl -n $Namespace get secret airflow-admin -o 'jsonpath={.data.password}'
+$adminPassword = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($encoded))
+# --wait is safe: the chart's migration and user jobs are plain Jobs here (useHelmHooks: false).
+Invoke-Checked helm @('upgrade', '--install', 'airflow', 'airflow', '--repo', 'https://airflow.apache.org', '--version', '${{ p.versions.airflowChart.version }}', '--namespace', $Namespace, '-f', (Join-Path $Root 'helm/airflow.values.yaml'), '--set-string', "createUserJob.defaultUser.password=$adminPassword", '--timeout', '15m', '--wait')
 
 Step 'Done'
 & (Join-Path $PSScriptRoot 'status.ps1')

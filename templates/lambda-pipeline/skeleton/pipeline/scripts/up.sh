@@ -9,7 +9,7 @@ CLUSTER=${{ p.spec.metadata.name }}
 NAMESPACE=${{ p.namespace }}
 REGISTRY_NAME=kind-registry
 REGISTRY_PORT=5001
-ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
+ROOT=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
 
 step() { printf '\n==> %s\n' "$*"; }
 fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -72,9 +72,20 @@ kubectl -n "$NAMESPACE" rollout status statefulset/clickhouse --timeout=300s
 kubectl -n "$NAMESPACE" wait kafkaconnect/${{ p.names.kafkaConnect }} --for=condition=Ready --timeout=1200s
 
 step "Airflow (chart ${{ p.versions.airflowChart.version }}, DAGs from git-sync)"
+# The admin's password: generated once into the Secret airflow-admin (read it
+# with: kubectl -n $NAMESPACE get secret airflow-admin -o jsonpath='{.data.password}' | base64 -d).
+if ! kubectl -n "$NAMESPACE" get secret airflow-admin >/dev/null 2>&1; then
+  kubectl -n "$NAMESPACE" create secret generic airflow-admin \
+    --from-literal=password="$(LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 24)" >/dev/null
+fi
+ADMIN_PASSWORD=$(kubectl -n "$NAMESPACE" get secret airflow-admin -o jsonpath='{.data.password}' | base64 -d)
+# --wait is safe: the chart's migration and user jobs are plain Jobs here
+# (useHelmHooks: false in helm/airflow.values.yaml), not post-install hooks.
 helm upgrade --install airflow airflow --repo https://airflow.apache.org \
   --version ${{ p.versions.airflowChart.version }} --namespace "$NAMESPACE" \
-  -f "$ROOT/helm/airflow.values.yaml" --timeout 15m --wait
+  -f "$ROOT/helm/airflow.values.yaml" \
+  --set-string "createUserJob.defaultUser.password=$ADMIN_PASSWORD" \
+  --timeout 15m --wait
 
 step "Done"
 "$ROOT/scripts/status.sh"

@@ -1,0 +1,119 @@
+import { spawnSync } from 'child_process';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import yaml from 'yaml';
+import {
+  RenderBackend,
+  RenderResult,
+  startPipelineRenderBackend,
+} from '../__testUtils__/render';
+import { variants } from './formVariants';
+
+jest.setTimeout(10 * 60_000);
+
+/**
+ * The platform repository's scripts and Helm values against what the tools
+ * they drive do, for what cannot run here (Docker Desktop, kind, Helm and the
+ * charts are not reachable): the contracts, checked on the rendered files.
+ */
+describe('the deploy scripts of the platform repository', () => {
+  let backend: RenderBackend;
+  const rendered = new Map<string, RenderResult>();
+
+  beforeAll(async () => {
+    backend = await startPipelineRenderBackend();
+    for (const [name, values] of Object.entries(variants))
+      rendered.set(name, await backend.render({ ...values }));
+  });
+  afterAll(() => backend?.stop());
+
+  const file = (result: RenderResult, p: string) =>
+    result.files.find(f => f.path === `platform/${p}`)!.content;
+
+  it("install Airflow with --wait only as plain Jobs (the chart's migration hook would deadlock), with a generated admin password", () => {
+    for (const [name, result] of rendered) {
+      const values = yaml.parse(file(result, 'helm/airflow.values.yaml'));
+      for (const script of ['scripts/up.sh', 'scripts/up.ps1']) {
+        const text = file(result, script);
+        // The helm command that installs Airflow (continued lines joined).
+        const install = text
+          .replace(/\\\n\s*/g, ' ')
+          .split('\n')
+          .find(l => /helm.+upgrade.+--install.+airflow/.test(l));
+        expect({ name, script, found: Boolean(install) }).toEqual({
+          name,
+          script,
+          found: true,
+        });
+        // With --wait, the migrate-database job must not be a post-install
+        // hook: the pods wait for the migration the hook would run after them.
+        if (install!.includes('--wait')) {
+          expect({
+            name,
+            migrate: values.migrateDatabaseJob.useHelmHooks,
+            createUser: values.createUserJob.useHelmHooks,
+            migrateEnv: values.migrateDatabaseJob.applyCustomEnv,
+            createUserEnv: values.createUserJob.applyCustomEnv,
+          }).toEqual({
+            name,
+            migrate: false,
+            createUser: false,
+            migrateEnv: false,
+            createUserEnv: false,
+          });
+        }
+        expect(install).toContain('createUserJob.defaultUser.password=');
+        // Never the chart's admin/admin: the password comes from the Secret airflow-admin.
+        expect(values.createUserJob.defaultUser?.password).toBeUndefined();
+        expect(text).toContain('airflow-admin');
+      }
+    }
+  });
+
+  it('require PowerShell 7 in every PowerShell script (5.1 turns native stderr into terminating errors)', () => {
+    for (const [name, result] of rendered) {
+      const scripts = result.files.filter(f =>
+        /^platform\/scripts\/.+\.ps1$/.test(f.path),
+      );
+      expect(scripts.length).toBeGreaterThanOrEqual(4);
+      for (const script of scripts)
+        expect({
+          name,
+          path: script.path,
+          first: script.content.split('\n')[0],
+        }).toEqual({
+          name,
+          path: script.path,
+          first: '#Requires -Version 7.0',
+        });
+    }
+  });
+
+  it('pass shellcheck, every POSIX shell script', () => {
+    const [, result] = [...rendered.entries()][0];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-shellcheck-'));
+    try {
+      const scripts = result.files.filter(f =>
+        /^platform\/scripts\/.+\.sh$/.test(f.path),
+      );
+      expect(scripts.length).toBeGreaterThanOrEqual(4);
+      const paths = scripts.map(s => {
+        const target = path.join(dir, path.basename(s.path));
+        fs.writeFileSync(target, s.content);
+        return target;
+      });
+      const check = spawnSync('shellcheck', ['--shell=sh', ...paths], {
+        encoding: 'utf8',
+      });
+      if (check.error)
+        throw new Error(
+          `shellcheck could not run (${check.error.message}); the test command installs Debian's shellcheck`,
+        );
+      expect(check.stdout + check.stderr).toBe('');
+      expect(check.status).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
