@@ -26,3 +26,4 @@ export * from './spec/typeMapping';
 export * from './spec/layerColumns';
 export * from './versions/versions';
 export * from './network/connections';
+export * from './spec/limits';

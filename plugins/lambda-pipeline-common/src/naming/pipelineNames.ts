@@ -36,6 +36,21 @@ export function heartbeatTopicName(spec: LambdaPipeline): string {
   return `__debezium-heartbeat.${topicPrefix(spec)}`;
 }
 
+/**
+ * The CDC topic of Debezium's signal table (`<control schema>.debezium_signal`):
+ * the signal table is captured like a source table (it must be, for
+ * incremental snapshots), so Debezium writes its rows to this topic, which
+ * must exist where the brokers do not create topics.
+ */
+export function signalTopicName(spec: LambdaPipeline): string {
+  return `${topicPrefix(spec)}.${signalTableName(spec)}`;
+}
+
+/** `schema.table` of Debezium's signal table (incremental snapshots, repairs). */
+export function signalTableName(spec: LambdaPipeline): string {
+  return `${controlSchemaName(spec)}.debezium_signal`;
+}
+
 /** Strimzi KafkaTopic object name for a Kafka topic name. */
 export function kafkaTopicResourceName(topic: string): string {
   return toKubernetesName(topic);

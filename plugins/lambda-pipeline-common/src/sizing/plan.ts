@@ -1,4 +1,8 @@
 import {
+  DAG_LIVE_TARGET_SECONDS,
+  MIN_DAG_REFRESH_SECONDS,
+} from '../spec/limits';
+import {
   networkPolicies,
   PlannedNetworkPolicy,
   PORTS,
@@ -15,6 +19,8 @@ import {
   datasetTableName,
   deadLetterTopicName,
   heartbeatTopicName,
+  signalTableName,
+  signalTopicName,
   icebergControlTopicName,
   icebergNamespace,
   kafkaClusterName,
@@ -121,6 +127,8 @@ export interface PipelinePlan {
     deadLetter: PlannedTopic;
     icebergControl: PlannedTopic;
     heartbeat: PlannedTopic;
+    /** Debezium's signal table, captured like a source table. */
+    signal: PlannedTopic;
   };
   names: {
     kafkaCluster: string;
@@ -171,6 +179,10 @@ export interface PipelinePlan {
   };
   /** Airflow: how quickly a push to the DAG repo is live (git-sync period + DAG-folder refresh). */
   airflow: {
+    /** Helm release of the chart; the chart names its objects after it. */
+    release: string;
+    /** ServiceAccount of the task pods (the chart's `<release>-worker`): it submits the batch SparkApplications. */
+    workerServiceAccount: string;
     gitSyncPeriodSeconds: number;
     dagRefreshIntervalSeconds: number;
     worstCaseDagDelaySeconds: number;
@@ -180,9 +192,9 @@ export interface PipelinePlan {
    * name and type they need, so no Python code re-derives a name.
    */
   jobs: JobsConfig;
-  /** Where the pipeline reaches its lake and warehouse from inside kind. */
   /** The NetworkPolicies (deploy/base/network-policies.yaml), from the required connections. */
   networkPolicies: PlannedNetworkPolicy[];
+  /** Where the pipeline reaches its lake and warehouse from inside kind. */
   endpoints: {
     local: boolean;
     /** Local profile: the stack's S3-compatible store, path-style. */
@@ -309,13 +321,6 @@ export interface JobsConfig {
   tables: JobsTable[];
 }
 
-/**
- * Target for "a pushed DAG is live": git-sync's period plus the DAG
- * processor's bundle refresh must stay under two minutes, leaving ~10 s for
- * parsing.
- */
-export const DAG_LIVE_TARGET_SECONDS = 110;
-
 /** Host name under which kind pods reach the Docker Desktop host (the local stack). */
 export const DOCKER_HOST_ALIAS = 'host.docker.internal';
 
@@ -337,14 +342,22 @@ function airflowTiming(gitSyncPeriodSeconds: number): PipelinePlan['airflow'] {
   // 300 s in Airflow 3): shorten it so period + refresh meets the target.
   const dagRefreshIntervalSeconds = Math.min(
     60,
-    Math.max(10, DAG_LIVE_TARGET_SECONDS - gitSyncPeriodSeconds),
+    Math.max(
+      MIN_DAG_REFRESH_SECONDS,
+      DAG_LIVE_TARGET_SECONDS - gitSyncPeriodSeconds,
+    ),
   );
   return {
+    release: AIRFLOW_RELEASE,
+    workerServiceAccount: `${AIRFLOW_RELEASE}-worker`,
     gitSyncPeriodSeconds,
     dagRefreshIntervalSeconds,
     worstCaseDagDelaySeconds: gitSyncPeriodSeconds + dagRefreshIntervalSeconds,
   };
 }
+
+/** The Helm release name scripts/up.sh installs Airflow's chart under. */
+const AIRFLOW_RELEASE = 'airflow';
 
 /**
  * The batch SparkApplication's sparkConf: the Iceberg catalog `lake` on the
@@ -646,6 +659,7 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
       // The Iceberg sink's coordinator expects a single-partition control topic.
       icebergControl: topic(icebergControlTopicName(spec), 1),
       heartbeat: topic(heartbeatTopicName(spec), 1),
+      signal: topic(signalTopicName(spec), 1),
     },
     names: {
       kafkaCluster,
@@ -667,7 +681,7 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
         ...new Set(spec.spec.source.postgres.tables.map(table => table.schema)),
       ],
       heartbeatTable: `${controlSchema}.debezium_heartbeat`,
-      signalTable: `${controlSchema}.debezium_signal`,
+      signalTable: signalTableName(spec),
       speedConsumerGroup: speedConsumerGroup(spec),
       speedApplication: speedApplicationName(spec),
       batchApplication: batchApplicationName(spec),

@@ -1,3 +1,4 @@
+import { MAX_GIT_SYNC_PERIOD_SECONDS } from './limits';
 import { z } from 'zod';
 import {
   MAX_PIPELINE_NAME_LENGTH,
@@ -364,7 +365,10 @@ export const pipelineSpecSchema = z.strictObject({
         .number()
         .int()
         .min(10, 'syncPeriodSeconds must be at least 10')
-        .max(600, 'syncPeriodSeconds must be at most 600')
+        .max(
+          MAX_GIT_SYNC_PERIOD_SECONDS,
+          `syncPeriodSeconds must be at most ${MAX_GIT_SYNC_PERIOD_SECONDS}, so that a pushed DAG is live within 2 minutes (git-sync's period plus the DAG processor's refresh)`,
+        )
         .default(60),
     }),
 

@@ -71,7 +71,7 @@ if ($LASTEXITCODE -ne 0) {
 $encoded = kubectl -n $Namespace get secret airflow-admin -o 'jsonpath={.data.password}'
 $adminPassword = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($encoded))
 # --wait is safe: the chart's migration and user jobs are plain Jobs here (useHelmHooks: false).
-Invoke-Checked helm @('upgrade', '--install', 'airflow', 'airflow', '--repo', 'https://airflow.apache.org', '--version', '${{ p.versions.airflowChart.version }}', '--namespace', $Namespace, '-f', (Join-Path $Root 'helm/airflow.values.yaml'), '--set-string', "createUserJob.defaultUser.password=$adminPassword", '--timeout', '15m', '--wait')
+Invoke-Checked helm @('upgrade', '--install', '${{ p.airflow.release }}', 'airflow', '--repo', 'https://airflow.apache.org', '--version', '${{ p.versions.airflowChart.version }}', '--namespace', $Namespace, '-f', (Join-Path $Root 'helm/airflow.values.yaml'), '--set-string', "createUserJob.defaultUser.password=$adminPassword", '--timeout', '15m', '--wait')
 
 Step 'Done'
 & (Join-Path $PSScriptRoot 'status.ps1')

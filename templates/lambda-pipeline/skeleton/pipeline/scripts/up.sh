@@ -81,7 +81,7 @@ fi
 ADMIN_PASSWORD=$(kubectl -n "$NAMESPACE" get secret airflow-admin -o jsonpath='{.data.password}' | base64 -d)
 # --wait is safe: the chart's migration and user jobs are plain Jobs here
 # (useHelmHooks: false in helm/airflow.values.yaml), not post-install hooks.
-helm upgrade --install airflow airflow --repo https://airflow.apache.org \
+helm upgrade --install ${{ p.airflow.release }} airflow --repo https://airflow.apache.org \
   --version ${{ p.versions.airflowChart.version }} --namespace "$NAMESPACE" \
   -f "$ROOT/helm/airflow.values.yaml" \
   --set-string "createUserJob.defaultUser.password=$ADMIN_PASSWORD" \
