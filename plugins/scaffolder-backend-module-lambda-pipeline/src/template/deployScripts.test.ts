@@ -71,6 +71,22 @@ describe('the deploy scripts of the platform repository', () => {
     }
   });
 
+  it('make a pushed DAG live within 2 minutes in the worst case (git-sync period + the DAG processor refresh + the parse)', () => {
+    for (const [name, result] of rendered) {
+      const values = yaml.parse(file(result, 'helm/airflow.values.yaml'));
+      const spec = yaml.parse(file(result, 'pipeline.yaml'));
+      const period = Number(/^(\d+)s$/.exec(values.dags.gitSync.period)![1]);
+      const refresh = Number(values.config.dag_processor.refresh_interval);
+      // An allowance of ten seconds for the DAG processor to parse the files.
+      expect({ name, worstCase: period + refresh + 10 <= 120 }).toEqual({
+        name,
+        worstCase: true,
+      });
+      // git-sync v4 follows `ref`: the DAG repository's branch, explicitly.
+      expect(values.dags.gitSync.ref).toBe(spec.spec.dags.branch);
+    }
+  });
+
   it('require PowerShell 7 in every PowerShell script (5.1 turns native stderr into terminating errors)', () => {
     for (const [name, result] of rendered) {
       const scripts = result.files.filter(f =>
