@@ -36,6 +36,16 @@ export const PORTS = {
   kubeStateMetrics: 8080,
 } as const;
 
+/**
+ * NodePorts kind maps to 127.0.0.1 on the host (kind/cluster.yaml): the
+ * Airflow UI, Grafana and the speed job's Spark UI in a browser.
+ */
+export const NODE_PORTS = {
+  airflow: 30080,
+  grafana: 30300,
+  sparkUi: 30404,
+} as const;
+
 /** A set of pods, by the labels their controllers give them; `outside`: any source outside the pods (the node, the API server, a browser through a NodePort). */
 export interface NetworkPeer {
   id: string;
@@ -259,6 +269,12 @@ export function requiredConnections(
       'spark-driver',
       [PORTS.sparkUi],
       "the driver's metrics (/metrics/prometheus on the UI port)",
+    ),
+    c(
+      ['outside'],
+      'spark-driver',
+      [PORTS.sparkUi],
+      "the speed job's Spark UI through its NodePort",
     ),
     c(
       ['outside'],

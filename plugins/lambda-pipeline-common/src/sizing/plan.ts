@@ -4,6 +4,7 @@ import {
 } from '../spec/limits';
 import {
   networkPolicies,
+  NODE_PORTS,
   PlannedNetworkPolicy,
   PORTS,
 } from '../network/connections';
@@ -194,6 +195,9 @@ export interface PipelinePlan {
   jobs: JobsConfig;
   /** The NetworkPolicies (deploy/base/network-policies.yaml), from the required connections. */
   networkPolicies: PlannedNetworkPolicy[];
+  /** Ports the pipeline's pods listen on, and the NodePorts kind maps to the host. */
+  ports: typeof PORTS;
+  nodePorts: typeof NODE_PORTS;
   /** Where the pipeline reaches its lake and warehouse from inside kind. */
   endpoints: {
     local: boolean;
@@ -717,6 +721,8 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
     },
     airflow: airflowTiming(spec.spec.dags.syncPeriodSeconds),
     networkPolicies: networkPolicies(spec),
+    ports: PORTS,
+    nodePorts: NODE_PORTS,
     endpoints:
       spec.spec.environment.profile === 'local'
         ? {
