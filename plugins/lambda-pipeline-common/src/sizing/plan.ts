@@ -195,6 +195,19 @@ export interface PipelinePlan {
   jobs: JobsConfig;
   /** The NetworkPolicies (deploy/base/network-policies.yaml), from the required connections. */
   networkPolicies: PlannedNetworkPolicy[];
+  /**
+   * kind's local registry (scripts/up.sh runs it): one registry with the two
+   * addresses kind's recipe gives it. Pods, containerd on the node and
+   * Strimzi's Connect build use `cluster`; the host pushes to `host`.
+   */
+  registry: {
+    container: string;
+    host: string;
+    cluster: string;
+    hostPort: number;
+  };
+  /** The images the pipeline builds into that registry. */
+  images: { spark: string; connect: string };
   /** Ports the pipeline's pods listen on, and the NodePorts kind maps to the host. */
   ports: typeof PORTS;
   nodePorts: typeof NODE_PORTS;
@@ -403,6 +416,22 @@ function batchSparkConf(
   return { ...conf, ...s3aSparkConf(spec), ...sparkNetworkConf() };
 }
 
+/** kind's local registry as scripts/up.sh runs it (kind's documented recipe). */
+const LOCAL_REGISTRY = {
+  container: 'kind-registry',
+  host: 'localhost:5001',
+  cluster: 'kind-registry:5000',
+  hostPort: 5001,
+};
+
+function pipelineImages(spec: LambdaPipeline): PipelinePlan['images'] {
+  const name = spec.metadata.name;
+  return {
+    spark: `${LOCAL_REGISTRY.cluster}/${name}-spark:${VERSIONS.spark.version}`,
+    connect: `${LOCAL_REGISTRY.cluster}/${name}-connect:${VERSIONS.kafka.version}-dbz${VERSIONS.debezium.version}-${spec.spec.lake.sink}`,
+  };
+}
+
 /** The speed SparkApplication's sparkConf. */
 function speedSparkConf(
   spec: LambdaPipeline,
@@ -600,7 +629,7 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
         rawMergeApplication: `${batchApplicationName(spec)}-raw-merge`,
         awsRegion: spec.spec.lake.s3.region,
         sparkConf: batchSparkConf(spec, sizing.partitions),
-        image: `kind-registry:5000/${spec.metadata.name}-spark:${VERSIONS.spark.version}`,
+        image: pipelineImages(spec).spark,
         sparkVersion: VERSIONS.spark.version,
         driver: {
           cores: 1,
@@ -721,6 +750,8 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
     },
     airflow: airflowTiming(spec.spec.dags.syncPeriodSeconds),
     networkPolicies: networkPolicies(spec),
+    registry: LOCAL_REGISTRY,
+    images: pipelineImages(spec),
     ports: PORTS,
     nodePorts: NODE_PORTS,
     endpoints:

@@ -87,6 +87,109 @@ describe('the deploy scripts of the platform repository', () => {
     }
   });
 
+  const planOf = (result: RenderResult) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const common = require('@internal/backstage-plugin-lambda-pipeline-common');
+    return common.planPipeline(
+      common.parsePipelineSpec(yaml.parse(file(result, 'pipeline.yaml'))),
+    );
+  };
+
+  it("build Connect with the Buildah options Strimzi 1.2 allows (its build rejects Kaniko's --insecure)", () => {
+    // Strimzi 1.2.0's allow-lists (DockerOutput in its API module); an
+    // option counts by its name, before any '='.
+    const allowed = {
+      build: [
+        '--authfile',
+        '--cert-dir',
+        '--creds',
+        '--decryption-key',
+        '--retry',
+        '--retry-delay',
+        '--tls-verify',
+      ],
+      push: [
+        '--authfile',
+        '--cert-dir',
+        '--creds',
+        '--quiet',
+        '--retry',
+        '--retry-delay',
+        '--tls-verify',
+      ],
+    };
+    for (const [name, result] of rendered) {
+      const connect = yaml
+        .parseAllDocuments(file(result, 'deploy/base/kafka/connect.yaml'))
+        .map(d => d.toJSON())
+        .find(o => o?.kind === 'KafkaConnect');
+      const output = connect.spec.build.output;
+      const names = (options: string[] = []) =>
+        options.map(o => o.split('=')[0]);
+      expect({
+        name,
+        build: names(output.additionalBuildOptions).filter(
+          o => !allowed.build.includes(o),
+        ),
+      }).toEqual({ name, build: [] });
+      expect({
+        name,
+        push: names(output.additionalPushOptions).filter(
+          o => !allowed.push.includes(o),
+        ),
+      }).toEqual({ name, push: [] });
+      // The registry is plain HTTP: both steps skip TLS.
+      expect(output.additionalBuildOptions).toContain('--tls-verify=false');
+      expect(output.additionalPushOptions).toContain('--tls-verify=false');
+    }
+  });
+
+  it('use one local registry name across images, manifests, containerd and the registry ConfigMap', () => {
+    for (const [name, result] of rendered) {
+      const plan = planOf(result);
+      const cluster = plan.registry.cluster;
+      // Every image the pipeline builds is referenced by the cluster-side name.
+      const images = result.files
+        .filter(f => /^platform\/deploy\/base\/.+\.yaml$/.test(f.path))
+        .flatMap(f =>
+          [...f.content.matchAll(/\bimage: (\S+)/g)].map(m => m[1]),
+        );
+      const built = images.filter(i =>
+        i.includes(`/${plan.spec.metadata.name}-`),
+      );
+      expect(built.length).toBeGreaterThanOrEqual(3);
+      expect({
+        name,
+        other: built.filter(i => !i.startsWith(`${cluster}/`)),
+      }).toEqual({ name, other: [] });
+      expect(JSON.parse(file(result, 'jobs/pipeline.json')).batch.image).toBe(
+        plan.images.spark,
+      );
+      // containerd on the node is told where that name lives, over HTTP.
+      const up = file(result, 'scripts/up.sh');
+      expect(up).toContain(
+        `for registry in "${cluster}" "${plan.registry.host}"`,
+      );
+      expect(up).toContain(`REGISTRY_NAME=${plan.registry.container}`);
+      expect(up).toMatch(/certs\.d\/\$\{registry\}\/hosts\.toml/);
+      expect(up).toContain(`[host."http://%s:5000"]`);
+      const kind = yaml.parse(file(result, 'kind/cluster.yaml'));
+      expect(kind.containerdConfigPatches.join('\n')).toMatch(
+        /config_path = "\/etc\/containerd\/certs\.d"/,
+      );
+      const hosting = yaml.parse(
+        yaml.parse(file(result, 'kind/local-registry-hosting.yaml')).data[
+          'localRegistryHosting.v1'
+        ],
+      );
+      expect(hosting).toMatchObject({
+        host: plan.registry.host,
+        hostFromContainerRuntime: cluster,
+        hostFromClusterNetwork: cluster,
+      });
+    }
+  });
+
   it('require PowerShell 7 in every PowerShell script (5.1 turns native stderr into terminating errors)', () => {
     for (const [name, result] of rendered) {
       const scripts = result.files.filter(f =>

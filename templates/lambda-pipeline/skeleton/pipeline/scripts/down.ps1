@@ -13,6 +13,6 @@ if ((kind get clusters) -contains $Cluster) {
   Write-Host "no kind cluster named $Cluster"
 }
 if ($All) {
-  docker rm -f kind-registry 2>$null | Out-Null
+  docker rm -f ${{ p.registry.container }} 2>$null | Out-Null
   Write-Host 'local registry removed'
 }

@@ -11,6 +11,6 @@ else
   echo "no kind cluster named $CLUSTER"
 fi
 if [ "${1:-}" = '--all' ]; then
-  docker rm -f kind-registry >/dev/null 2>&1 || true
+  docker rm -f ${{ p.registry.container }} >/dev/null 2>&1 || true
   echo 'local registry removed'
 fi

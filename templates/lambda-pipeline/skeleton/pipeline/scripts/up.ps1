@@ -5,8 +5,8 @@
 $ErrorActionPreference = 'Stop'
 $Cluster = '${{ p.spec.metadata.name }}'
 $Namespace = '${{ p.namespace }}'
-$RegistryName = 'kind-registry'
-$RegistryPort = 5001
+$RegistryName = '${{ p.registry.container }}'
+$RegistryPort = ${{ p.registry.hostPort }}
 $Root = Split-Path -Parent $PSScriptRoot
 
 function Step($Message) { Write-Host "`n==> $Message" }
@@ -36,9 +36,12 @@ if (-not ((kind get clusters) -contains $Cluster)) {
   Invoke-Checked kind @('create', 'cluster', '--config', (Join-Path $Root 'kind/cluster.yaml'), '--wait', '120s')
 }
 $node = "$Cluster-control-plane"
-Invoke-Checked docker @('exec', $node, 'mkdir', '-p', "/etc/containerd/certs.d/localhost:$RegistryPort")
-"[host.`"http://${RegistryName}:5000`"]`n" | docker exec -i $node cp /dev/stdin "/etc/containerd/certs.d/localhost:$RegistryPort/hosts.toml"
+# containerd on the node pulls from the registry under both of its names (see up.sh).
 docker network connect kind $RegistryName 2>$null
+foreach ($registry in '${{ p.registry.cluster }}', '${{ p.registry.host }}') {
+  Invoke-Checked docker @('exec', $node, 'mkdir', '-p', "/etc/containerd/certs.d/$registry")
+  "[host.`"http://${RegistryName}:5000`"]`n" | docker exec -i $node cp /dev/stdin "/etc/containerd/certs.d/$registry/hosts.toml"
+}
 Invoke-Checked kubectl @('apply', '--server-side', '-f', (Join-Path $Root 'kind/local-registry-hosting.yaml'))
 
 Step "CRDs (deploy/crds: the pinned operators' CRDs; Helm leaves existing CRDs alone)"

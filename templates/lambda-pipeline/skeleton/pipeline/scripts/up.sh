@@ -7,8 +7,8 @@ set -eu
 
 CLUSTER=${{ p.spec.metadata.name }}
 NAMESPACE=${{ p.namespace }}
-REGISTRY_NAME=kind-registry
-REGISTRY_PORT=5001
+REGISTRY_NAME=${{ p.registry.container }}
+REGISTRY_PORT=${{ p.registry.hostPort }}
 ROOT=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -34,11 +34,15 @@ step "kind cluster ${CLUSTER}"
 if ! kind get clusters | grep -qx "$CLUSTER"; then
   kind create cluster --config "$ROOT/kind/cluster.yaml" --wait 120s
 fi
-# Tell containerd on the node where localhost:5001 lives.
-docker exec "${CLUSTER}-control-plane" mkdir -p "/etc/containerd/certs.d/localhost:${REGISTRY_PORT}"
-printf '[host."http://%s:5000"]\n' "$REGISTRY_NAME" | \
-  docker exec -i "${CLUSTER}-control-plane" cp /dev/stdin "/etc/containerd/certs.d/localhost:${REGISTRY_PORT}/hosts.toml"
+# containerd on the node pulls from the registry under both of its names:
+# ${{ p.registry.cluster }}, which the manifests and Strimzi's Connect build use,
+# and ${{ p.registry.host }} (kind's recipe); both over plain HTTP.
 docker network connect kind "$REGISTRY_NAME" 2>/dev/null || true
+for registry in "${{ p.registry.cluster }}" "${{ p.registry.host }}"; do
+  docker exec "${CLUSTER}-control-plane" mkdir -p "/etc/containerd/certs.d/${registry}"
+  printf '[host."http://%s:5000"]\n' "$REGISTRY_NAME" | \
+    docker exec -i "${CLUSTER}-control-plane" cp /dev/stdin "/etc/containerd/certs.d/${registry}/hosts.toml"
+done
 kubectl apply --server-side -f "$ROOT/kind/local-registry-hosting.yaml"
 
 step "CRDs (deploy/crds: the pinned operators' CRDs; Helm leaves existing CRDs alone)"
