@@ -354,6 +354,9 @@ function plannedColumns(table: SourceTable): PlannedColumn[] {
 
 const mi = (value: number) => `${value}Mi`;
 
+/** The Helm release name scripts/up.sh installs Airflow's chart under. */
+const AIRFLOW_RELEASE = 'airflow';
+
 function airflowTiming(gitSyncPeriodSeconds: number): PipelinePlan['airflow'] {
   // The DAG processor re-lists the bundle every refresh interval (default
   // 300 s in Airflow 3): shorten it so period + refresh meets the target.
@@ -372,9 +375,6 @@ function airflowTiming(gitSyncPeriodSeconds: number): PipelinePlan['airflow'] {
     worstCaseDagDelaySeconds: gitSyncPeriodSeconds + dagRefreshIntervalSeconds,
   };
 }
-
-/** The Helm release name scripts/up.sh installs Airflow's chart under. */
-const AIRFLOW_RELEASE = 'airflow';
 
 /**
  * The batch SparkApplication's sparkConf: the Iceberg catalog `lake` on the
