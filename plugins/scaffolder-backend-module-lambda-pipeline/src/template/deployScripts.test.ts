@@ -48,21 +48,20 @@ describe('the deploy scripts of the platform repository', () => {
         });
         // With --wait, the migrate-database job must not be a post-install
         // hook: the pods wait for the migration the hook would run after them.
-        if (install!.includes('--wait')) {
-          expect({
-            name,
-            migrate: values.migrateDatabaseJob.useHelmHooks,
-            createUser: values.createUserJob.useHelmHooks,
-            migrateEnv: values.migrateDatabaseJob.applyCustomEnv,
-            createUserEnv: values.createUserJob.applyCustomEnv,
-          }).toEqual({
-            name,
-            migrate: false,
-            createUser: false,
-            migrateEnv: false,
-            createUserEnv: false,
-          });
-        }
+        expect(install).toContain('--wait');
+        expect({
+          name,
+          migrate: values.migrateDatabaseJob.useHelmHooks,
+          createUser: values.createUserJob.useHelmHooks,
+          migrateEnv: values.migrateDatabaseJob.applyCustomEnv,
+          createUserEnv: values.createUserJob.applyCustomEnv,
+        }).toEqual({
+          name,
+          migrate: false,
+          createUser: false,
+          migrateEnv: false,
+          createUserEnv: false,
+        });
         expect(install).toContain('createUserJob.defaultUser.password=');
         // Never the chart's admin/admin: the password comes from the Secret airflow-admin.
         expect(values.createUserJob.defaultUser?.password).toBeUndefined();
