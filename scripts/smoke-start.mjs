@@ -43,7 +43,8 @@ const lpStack = (...args) =>
     stdio: ['ignore', 'inherit', 'inherit'],
   });
 function removeDemo() {
-  if (fs.existsSync(path.join(root, '.lp-stack', 'pipelines', demo))) {
+  const stackDir = process.env.LP_STACK_DIR ?? path.join(root, '.lp-stack');
+  if (fs.existsSync(path.join(stackDir, 'pipelines', demo))) {
     try {
       lpStack('pipeline', 'delete', demo);
     } catch {

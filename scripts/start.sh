@@ -31,7 +31,9 @@ node stack/cli.mjs up "${STACK_COMPONENTS[@]}"
 
 # The stack's connection settings as environment "dev" (local development
 # credentials of the stack itself; the file is git-ignored).
-stack_config="$LP_ROOT/.lp-stack/app-config.stack.json"
+stack_dir="${LP_STACK_DIR:-$LP_ROOT/.lp-stack}"
+mkdir -p "$stack_dir"
+stack_config="$stack_dir/app-config.stack.json"
 node stack/cli.mjs env --app-config \
   --components "$(IFS=,; echo "${STACK_COMPONENTS[*]}")" >"$stack_config"
 chmod 600 "$stack_config"
