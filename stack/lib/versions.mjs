@@ -5,6 +5,12 @@
 // versions.ts is plain TypeScript without imports, so Node (22.18+) loads it
 // by stripping its types. Node warns that -common's package.json does not
 // declare a module type; that warning alone is dropped.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 18))
+  throw new Error(
+    `the stack reads -common's versions.ts, which needs Node 22.18 or later (type stripping); this is ${process.version}: run it through stack/lp-stack, which installs that Node`,
+  );
+
 const [printWarning] = process.listeners('warning');
 if (printWarning) {
   process.removeListener('warning', printWarning);
