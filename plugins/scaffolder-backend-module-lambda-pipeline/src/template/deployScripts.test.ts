@@ -208,6 +208,153 @@ describe('the deploy scripts of the platform repository', () => {
     }
   });
 
+  describe('keep the sealed-secrets key outside the cluster, so the committed SealedSecrets outlive it', () => {
+    // docker, kind, kubectl, helm and kubeseal cannot run here: one recording
+    // stand-in plays them, with just enough state (does the cluster exist, does
+    // the controller's key Secret exist) for the scripts' decisions.
+    const tool = `#!/bin/sh
+name=$(basename "$0")
+echo "$name $*" >>"$FAKE/log"
+case "$name $*" in
+  "docker inspect"*) echo true ;;
+  "kind get clusters"*) [ -f "$FAKE/cluster" ] && echo "$FAKE_CLUSTER" ;;
+  "kind delete cluster"*) rm -f "$FAKE/cluster" ;;
+  "kubectl -n kube-system get secret -l"*) [ -f "$FAKE/key-secret" ] && echo secret/sealed-secrets-key-1 ;;
+  *"jsonpath={.data.tls\\.key}"*) printf 'generated-key' | base64 ;;
+  *"jsonpath={.data.tls\\.crt}"*) printf 'generated-cert' | base64 ;;
+  "kubectl -n kube-system create secret tls"*) touch "$FAKE/key-secret" ;;
+  # The controller makes a key only when it finds none.
+  "helm upgrade --install sealed-secrets"*) touch "$FAKE/key-secret" ;;
+  "kubectl create secret generic"*) echo "kind: Secret" ;;
+  kubeseal*) cat >/dev/null; echo "kind: SealedSecret" ;;
+esac
+exit 0
+`;
+    let dir: string;
+    let env: NodeJS.ProcessEnv;
+    const run = (script: string, ...args: string[]) =>
+      spawnSync('sh', [path.join(dir, 'repo/scripts', script), ...args], {
+        encoding: 'utf8',
+        env,
+      });
+    const log = () =>
+      fs.existsSync(path.join(dir, 'fake/log'))
+        ? fs.readFileSync(path.join(dir, 'fake/log'), 'utf8').split('\n')
+        : [];
+    const indexOf = (pattern: RegExp) => log().findIndex(l => pattern.test(l));
+
+    beforeAll(() => {
+      const [, result] = [...rendered.entries()][0];
+      const cluster = yaml.parse(file(result, 'pipeline.yaml')).metadata.name;
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-sealing-key-'));
+      for (const f of result.files.filter(r =>
+        r.path.startsWith('platform/'),
+      )) {
+        const target = path.join(dir, 'repo', f.path.slice('platform/'.length));
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.writeFileSync(target, f.content);
+      }
+      fs.mkdirSync(path.join(dir, 'bin'));
+      fs.mkdirSync(path.join(dir, 'fake'));
+      fs.writeFileSync(path.join(dir, 'bin/tool'), tool, { mode: 0o755 });
+      for (const name of ['docker', 'kind', 'kubectl', 'helm', 'kubeseal'])
+        fs.symlinkSync('tool', path.join(dir, 'bin', name));
+      env = {
+        PATH: `${path.join(dir, 'bin')}:/usr/bin:/bin`,
+        HOME: path.join(dir, 'home'),
+        FAKE: path.join(dir, 'fake'),
+        FAKE_CLUSTER: cluster,
+      };
+      fs.writeFileSync(path.join(dir, 'fake/cluster'), '');
+    });
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    const keys = () =>
+      path.join(dir, 'home/.config/lambda-pipelines', env.FAKE_CLUSTER!);
+
+    it('the first up keeps the new key, readable by its owner only, and stops for the secrets with the controller up', () => {
+      const up = run('up.sh');
+      expect(up.status).toBe(1);
+      expect(up.stderr).toContain(
+        'no sealed secrets yet: run scripts/seal-secrets.sh',
+      );
+      expect(
+        fs.readFileSync(path.join(keys(), 'sealed-secrets.key'), 'utf8'),
+      ).toBe('generated-key');
+      expect(
+        fs.readFileSync(path.join(keys(), 'sealed-secrets.crt'), 'utf8'),
+      ).toBe('generated-cert');
+      expect(
+        fs.statSync(path.join(keys(), 'sealed-secrets.key')).mode & 0o077,
+      ).toBe(0);
+      expect(indexOf(/create secret tls/)).toBe(-1);
+      expect(indexOf(/helm upgrade --install sealed-secrets/)).toBeGreaterThan(
+        -1,
+      );
+      // Nothing that needs the secrets was started.
+      expect(indexOf(/helm upgrade --install strimzi/)).toBe(-1);
+    });
+
+    it('seal-secrets seals with the kept certificate, no cluster needed', () => {
+      const source = path.join(dir, 'secrets');
+      const postgres = yaml.parse(
+        file([...rendered.values()][0], 'pipeline.yaml'),
+      ).spec.secrets.postgres;
+      fs.mkdirSync(path.join(source, postgres), { recursive: true });
+      fs.writeFileSync(path.join(source, postgres, 'password'), 'never-logged');
+      const seal = run('seal-secrets.sh', source);
+      expect(seal.stderr).toBe('');
+      expect(seal.status).toBe(0);
+      expect(log().find(l => l.startsWith('kubeseal'))).toBe(
+        `kubeseal --cert ${path.join(
+          keys(),
+          'sealed-secrets.crt',
+        )} --format yaml`,
+      );
+      expect(log().join('\n')).not.toContain('never-logged');
+    });
+
+    it('down deletes the cluster only when the key is kept', () => {
+      const kept = path.join(dir, 'kept');
+      fs.renameSync(keys(), kept);
+      const refused = run('down.sh');
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toContain('the sealing key is not kept');
+      expect(indexOf(/kind delete cluster/)).toBe(-1);
+      fs.renameSync(kept, keys());
+      const down = run('down.sh');
+      expect(down.status).toBe(0);
+      expect(indexOf(/kind delete cluster/)).toBeGreaterThan(-1);
+    });
+
+    it('the next cluster gets the kept key before its controller starts, and goes on past the secrets', () => {
+      fs.rmSync(path.join(dir, 'fake/key-secret'));
+      fs.writeFileSync(path.join(dir, 'fake/log'), '');
+      const up = run('up.sh');
+      expect(up.stderr).not.toContain('no sealed secrets yet');
+      const restore = indexOf(
+        /kubectl -n kube-system create secret tls sealed-secrets-key-restored/,
+      );
+      const label = indexOf(
+        /label secret sealed-secrets-key-restored sealedsecrets.bitnami.com\/sealed-secrets-key=active/,
+      );
+      const controller = indexOf(/helm upgrade --install sealed-secrets/);
+      expect(log()[restore]).toContain(
+        `--key=${path.join(keys(), 'sealed-secrets.key')}`,
+      );
+      expect(restore).toBeGreaterThan(-1);
+      expect(label).toBeGreaterThan(restore);
+      expect(controller).toBeGreaterThan(label);
+      expect(indexOf(/helm upgrade --install strimzi/)).toBeGreaterThan(
+        controller,
+      );
+      // The kept key is the one restored: never overwritten by the controller's.
+      expect(
+        fs.readFileSync(path.join(keys(), 'sealed-secrets.key'), 'utf8'),
+      ).toBe('generated-key');
+    });
+  });
+
   it('pass shellcheck, every POSIX shell script', () => {
     const [, result] = [...rendered.entries()][0];
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-shellcheck-'));

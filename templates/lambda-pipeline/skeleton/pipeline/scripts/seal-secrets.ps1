@@ -5,6 +5,11 @@
 param([Parameter(Mandatory = $true)][string]$Source)
 $ErrorActionPreference = 'Stop'
 $Namespace = '${{ p.namespace }}'
+$ConfigHome = if ($env:XDG_CONFIG_HOME) { $env:XDG_CONFIG_HOME } elseif ($IsWindows) { $env:APPDATA } else { Join-Path $HOME '.config' }
+$Keys = if ($env:LP_SEALING_KEY_DIR) { $env:LP_SEALING_KEY_DIR } else { Join-Path $ConfigHome 'lambda-pipelines/${{ p.spec.metadata.name }}' }
+$Cert = Join-Path $Keys 'sealed-secrets.crt'
+# Seals with the certificate scripts/up.ps1 kept (no cluster needed), else with the running controller's.
+$kubesealArgs = if (Test-Path $Cert) { @('--cert', $Cert) } else { @('--controller-namespace', 'kube-system', '--controller-name', 'sealed-secrets') }
 $Out = Join-Path (Split-Path -Parent $PSScriptRoot) 'deploy/overlays/kind/sealed-secrets'
 if (-not (Get-Command kubeseal -ErrorAction SilentlyContinue)) { throw 'kubeseal is not installed (README.md, Prerequisites)' }
 $resources = @()
@@ -13,7 +18,7 @@ foreach ($name in '${{ p.spec.spec.secrets.postgres }}', '${{ p.spec.spec.secret
   if (-not (Test-Path $dir)) { Write-Host "skipping ${name}: no directory $dir"; continue }
   $target = Join-Path $Out "$name.sealedsecret.yaml"
   kubectl create secret generic $name --namespace $Namespace --from-file=$dir --dry-run=client -o yaml |
-    kubeseal --controller-namespace kube-system --controller-name sealed-secrets --format yaml |
+    kubeseal @kubesealArgs --format yaml |
     Set-Content -Encoding utf8 $target
   if ($LASTEXITCODE -ne 0) { throw "sealing $name failed" }
   $resources += "  - $name.sealedsecret.yaml"

@@ -11,11 +11,19 @@
 #   ${{ p.spec.spec.secrets.airflowDatabase }}/{connection,fernet-key,api-secret-key,jwt-secret}
 # Usage: scripts/seal-secrets.sh /path/to/secret-files
 # Only the encrypted SealedSecrets are written here; commit them.
+# Seals with the certificate scripts/up.sh kept (no cluster needed), else
+# with the running controller's.
 set -eu
 SOURCE=${1:?usage: scripts/seal-secrets.sh <directory with one sub-directory per Secret>}
 NAMESPACE=${{ p.namespace }}
 ROOT=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
 OUT="$ROOT/deploy/overlays/kind/sealed-secrets"
+KEYS=${LP_SEALING_KEY_DIR:-${XDG_CONFIG_HOME:-$HOME/.config}/lambda-pipelines/${{ p.spec.metadata.name }}}
+if [ -f "$KEYS/sealed-secrets.crt" ]; then
+  set -- --cert "$KEYS/sealed-secrets.crt"
+else
+  set -- --controller-namespace kube-system --controller-name sealed-secrets
+fi
 command -v kubeseal >/dev/null 2>&1 || { echo 'error: kubeseal is not installed (README.md, Prerequisites)' >&2; exit 1; }
 
 resources=''
@@ -28,7 +36,7 @@ for name in ${{ p.spec.spec.secrets.postgres }} ${{ p.spec.spec.secrets.clickhou
   # exists in this pipe.
   kubectl create secret generic "$name" --namespace "$NAMESPACE" \
     --from-file="$SOURCE/$name" --dry-run=client -o yaml |
-    kubeseal --controller-namespace kube-system --controller-name sealed-secrets --format yaml \
+    kubeseal "$@" --format yaml \
     > "$OUT/$name.sealedsecret.yaml"
   resources="$resources  - $name.sealedsecret.yaml
 "

@@ -8,6 +8,12 @@ $Namespace = '${{ p.namespace }}'
 $RegistryName = '${{ p.registry.container }}'
 $RegistryPort = ${{ p.registry.hostPort }}
 $Root = Split-Path -Parent $PSScriptRoot
+# The sealed-secrets key of this pipeline's clusters, kept outside the
+# repository and the cluster (see up.sh).
+$ConfigHome = if ($env:XDG_CONFIG_HOME) { $env:XDG_CONFIG_HOME } elseif ($IsWindows) { $env:APPDATA } else { Join-Path $HOME '.config' }
+$Keys = if ($env:LP_SEALING_KEY_DIR) { $env:LP_SEALING_KEY_DIR } else { Join-Path $ConfigHome "lambda-pipelines/$Cluster" }
+$KeyFile = Join-Path $Keys 'sealed-secrets.key'
+$CertFile = Join-Path $Keys 'sealed-secrets.crt'
 
 function Step($Message) { Write-Host "`n==> $Message" }
 function Invoke-Checked {
@@ -20,11 +26,6 @@ function Invoke-Checked {
 foreach ($tool in 'docker', 'kind', 'kubectl', 'helm') {
   if (-not (Get-Command $tool -ErrorAction SilentlyContinue)) { throw "$tool is not installed (see README.md, 'Prerequisites')" }
 }
-$sealed = Join-Path $Root 'deploy/overlays/kind/sealed-secrets/kustomization.yaml'
-if (-not (Select-String -Path $sealed -Pattern 'sealedsecret' -Quiet)) {
-  throw "no sealed secrets yet: run scripts\seal-secrets.ps1 first (README.md, 'Secrets')"
-}
-
 Step "Local registry $RegistryName on 127.0.0.1:$RegistryPort"
 $running = (docker inspect -f '{{.State.Running}}' $RegistryName 2>$null)
 if ($running -ne 'true') {
@@ -48,15 +49,39 @@ Step "CRDs (deploy/crds: the pinned operators' CRDs; Helm leaves existing CRDs a
 Invoke-Checked kubectl @('apply', '--server-side', '--field-manager=lambda-pipelines', '-k', (Join-Path $Root 'deploy/crds'))
 Invoke-Checked kubectl @('wait', '--for=condition=Established', '--timeout=120s', '-k', (Join-Path $Root 'deploy/crds'))
 
+Step "Sealed Secrets controller (its key: $Keys)"
+# A key kept from an earlier cluster goes in before the controller starts.
+$existingKeys = kubectl -n kube-system get secret -l sealedsecrets.bitnami.com/sealed-secrets-key -o name
+if ((Test-Path $KeyFile) -and -not $existingKeys) {
+  Invoke-Checked kubectl @('-n', 'kube-system', 'create', 'secret', 'tls', 'sealed-secrets-key-restored', "--cert=$CertFile", "--key=$KeyFile")
+  Invoke-Checked kubectl @('-n', 'kube-system', 'label', 'secret', 'sealed-secrets-key-restored', 'sealedsecrets.bitnami.com/sealed-secrets-key=active')
+}
+Invoke-Checked helm @('upgrade', '--install', 'sealed-secrets', 'sealed-secrets', '--repo', '${{ p.versions.sealedSecrets.source }}', '--version', '${{ p.versions.sealedSecrets.version }}', '--namespace', 'kube-system', '-f', (Join-Path $Root 'helm/sealed-secrets.values.yaml'), '--wait')
+if (-not (Test-Path $KeyFile)) {
+  # The first cluster: keep its key (and certificate, for sealing offline).
+  New-Item -ItemType Directory -Force -Path $Keys | Out-Null
+  $keySecret = @(kubectl -n kube-system get secret -l sealedsecrets.bitnami.com/sealed-secrets-key -o name)[0]
+  foreach ($pair in @(@('tls\.key', $KeyFile), @('tls\.crt', $CertFile))) {
+    $encoded = kubectl -n kube-system get $keySecret -o "jsonpath={.data.$($pair[0])}"
+    [IO.File]::WriteAllBytes($pair[1], [Convert]::FromBase64String($encoded))
+  }
+  if (-not $IsWindows) { chmod 600 $KeyFile }
+  Write-Host "sealing key kept in $Keys (back it up: the committed SealedSecrets decrypt only with it)"
+}
+# Stop here, with the controller up, rather than start pods that cannot authenticate.
+$sealed = Join-Path $Root 'deploy/overlays/kind/sealed-secrets/kustomization.yaml'
+if (-not (Select-String -Path $sealed -Pattern 'sealedsecret' -Quiet)) {
+  throw "no sealed secrets yet: run scripts\seal-secrets.ps1 <directory> now (the controller is up), then scripts\up.ps1 again (README.md, 'Secrets')"
+}
+
 Step 'Operators'
 kubectl create namespace $Namespace --dry-run=client -o yaml | kubectl apply --server-side -f -
-Invoke-Checked helm @('upgrade', '--install', 'sealed-secrets', 'sealed-secrets', '--repo', '${{ p.versions.sealedSecrets.source }}', '--version', '${{ p.versions.sealedSecrets.version }}', '--namespace', 'kube-system', '-f', (Join-Path $Root 'helm/sealed-secrets.values.yaml'), '--wait')
 Invoke-Checked helm @('upgrade', '--install', 'strimzi', '${{ p.versions.strimzi.source }}', '--version', '${{ p.versions.strimzi.version }}', '--namespace', $Namespace, '-f', (Join-Path $Root 'helm/strimzi.values.yaml'), '--wait')
 Invoke-Checked helm @('upgrade', '--install', 'spark-operator', 'spark-operator', '--repo', '${{ p.versions.sparkOperator.source }}', '--version', '${{ p.versions.sparkOperator.version }}', '--namespace', $Namespace, '-f', (Join-Path $Root 'helm/spark-operator.values.yaml'), '--wait')
 Invoke-Checked helm @('upgrade', '--install', 'monitoring', 'kube-prometheus-stack', '--repo', '${{ p.versions.kubePrometheusStack.source }}', '--version', '${{ p.versions.kubePrometheusStack.version }}', '--namespace', $Namespace, '-f', (Join-Path $Root 'helm/kube-prometheus-stack.values.yaml'), '--wait')
 
-Step 'Pipeline manifests (kustomize overlay deploy/overlays/kind)'
-Invoke-Checked kubectl @('apply', '--server-side', '--field-manager=lambda-pipelines', '-k', (Join-Path $Root 'deploy/overlays/kind'))
+Step 'Pipeline manifests (kustomize overlay deploy/overlays/kind-cluster: the kind overlay and its NodePorts)'
+Invoke-Checked kubectl @('apply', '--server-side', '--field-manager=lambda-pipelines', '-k', (Join-Path $Root 'deploy/overlays/kind-cluster'))
 
 Step 'Waiting for Kafka, Kafka Connect and PostgreSQL'
 Invoke-Checked kubectl @('-n', $Namespace, 'wait', 'kafka/${{ p.names.kafkaCluster }}', '--for=condition=Ready', '--timeout=600s')

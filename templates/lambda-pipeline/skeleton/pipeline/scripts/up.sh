@@ -10,6 +10,10 @@ NAMESPACE=${{ p.namespace }}
 REGISTRY_NAME=${{ p.registry.container }}
 REGISTRY_PORT=${{ p.registry.hostPort }}
 ROOT=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
+# The sealed-secrets key of this pipeline's clusters, kept outside the
+# repository (and outside the cluster, which down.sh deletes): the committed
+# SealedSecrets decrypt only with it.
+KEYS=${LP_SEALING_KEY_DIR:-${XDG_CONFIG_HOME:-$HOME/.config}/lambda-pipelines/$CLUSTER}
 
 step() { printf '\n==> %s\n' "$*"; }
 fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -17,12 +21,6 @@ fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
 for tool in docker kind kubectl helm; do
   command -v "$tool" >/dev/null 2>&1 || fail "$tool is not installed (see README.md, 'Prerequisites')"
 done
-
-# Secrets come from sealed-secrets (or External Secrets); refuse to deploy
-# without them instead of starting pods that cannot authenticate.
-if ! grep -q 'sealedsecret' "$ROOT/deploy/overlays/kind/sealed-secrets/kustomization.yaml" 2>/dev/null; then
-  fail "no sealed secrets yet: run scripts/seal-secrets.sh first (README.md, 'Secrets')"
-fi
 
 step "Local registry ${REGISTRY_NAME} on 127.0.0.1:${REGISTRY_PORT}"
 if [ "$(docker inspect -f '{{.State.Running}}' "$REGISTRY_NAME" 2>/dev/null || true)" != 'true' ]; then
@@ -49,11 +47,38 @@ step "CRDs (deploy/crds: the pinned operators' CRDs; Helm leaves existing CRDs a
 kubectl apply --server-side --field-manager=lambda-pipelines -k "$ROOT/deploy/crds"
 kubectl wait --for=condition=Established --timeout=120s -k "$ROOT/deploy/crds"
 
-step "Operators"
-kubectl create namespace "$NAMESPACE" --dry-run=client -o yaml | kubectl apply --server-side -f -
+step "Sealed Secrets controller (its key: $KEYS)"
+# A key kept from an earlier cluster goes in before the controller starts,
+# which then decrypts with it instead of making a new one.
+if [ -f "$KEYS/sealed-secrets.key" ] &&
+  [ -z "$(kubectl -n kube-system get secret -l sealedsecrets.bitnami.com/sealed-secrets-key -o name)" ]; then
+  kubectl -n kube-system create secret tls sealed-secrets-key-restored \
+    --cert="$KEYS/sealed-secrets.crt" --key="$KEYS/sealed-secrets.key"
+  kubectl -n kube-system label secret sealed-secrets-key-restored sealedsecrets.bitnami.com/sealed-secrets-key=active
+fi
 helm upgrade --install sealed-secrets sealed-secrets --repo ${{ p.versions.sealedSecrets.source }} \
   --version ${{ p.versions.sealedSecrets.version }} --namespace kube-system \
   -f "$ROOT/helm/sealed-secrets.values.yaml" --wait
+if [ ! -f "$KEYS/sealed-secrets.key" ]; then
+  # The first cluster: keep its key (and certificate, for sealing offline).
+  mkdir -p "$KEYS"
+  chmod 700 "$KEYS"
+  key_secret=$(kubectl -n kube-system get secret -l sealedsecrets.bitnami.com/sealed-secrets-key -o name | head -n 1)
+  (
+    umask 077
+    kubectl -n kube-system get "$key_secret" -o jsonpath='{.data.tls\.key}' | base64 -d >"$KEYS/sealed-secrets.key"
+    kubectl -n kube-system get "$key_secret" -o jsonpath='{.data.tls\.crt}' | base64 -d >"$KEYS/sealed-secrets.crt"
+  )
+  echo "sealing key kept in $KEYS (back it up: the committed SealedSecrets decrypt only with it)"
+fi
+# Secrets come from sealed-secrets (or External Secrets); stop here, with the
+# controller up, rather than start pods that cannot authenticate.
+if ! grep -q 'sealedsecret' "$ROOT/deploy/overlays/kind/sealed-secrets/kustomization.yaml" 2>/dev/null; then
+  fail "no sealed secrets yet: run scripts/seal-secrets.sh <directory> now (the controller is up), then scripts/up.sh again (README.md, 'Secrets')"
+fi
+
+step "Operators"
+kubectl create namespace "$NAMESPACE" --dry-run=client -o yaml | kubectl apply --server-side -f -
 helm upgrade --install strimzi ${{ p.versions.strimzi.source }} \
   --version ${{ p.versions.strimzi.version }} --namespace "$NAMESPACE" \
   -f "$ROOT/helm/strimzi.values.yaml" --wait
@@ -64,8 +89,8 @@ helm upgrade --install monitoring kube-prometheus-stack --repo ${{ p.versions.ku
   --version ${{ p.versions.kubePrometheusStack.version }} --namespace "$NAMESPACE" \
   -f "$ROOT/helm/kube-prometheus-stack.values.yaml" --wait
 
-step "Pipeline manifests (kustomize overlay deploy/overlays/kind)"
-kubectl apply --server-side --field-manager=lambda-pipelines -k "$ROOT/deploy/overlays/kind"
+step "Pipeline manifests (kustomize overlay deploy/overlays/kind-cluster: the kind overlay and its NodePorts)"
+kubectl apply --server-side --field-manager=lambda-pipelines -k "$ROOT/deploy/overlays/kind-cluster"
 
 step "Waiting for Kafka, Kafka Connect and PostgreSQL"
 kubectl -n "$NAMESPACE" wait kafka/${{ p.names.kafkaCluster }} --for=condition=Ready --timeout=600s
