@@ -260,7 +260,12 @@ describe('load generator', () => {
       acknowledged: 4000,
       pool: 500,
     });
-    expect(result.rate).toBeGreaterThan(1500);
+    // Paced, not sent in one burst: never above the rate asked for (with
+    // room for the clock's granularity). How far below it a loaded machine
+    // falls is a benchmark's question (bench/), not this test's.
+    expect(result.rate).toBeGreaterThan(0);
+    expect(result.rate).toBeLessThanOrEqual(2000 * 1.05);
+    expect(finished - started).toBeGreaterThanOrEqual(1900);
     const ends = await admin.fetchTopicOffsets(topic);
     expect(ends.reduce((sum, p) => sum + Number(p.high), 0)).toBe(4000);
 

@@ -274,7 +274,7 @@ export function requiredConnections(
       ['outside'],
       'spark-driver',
       [PORTS.sparkUi],
-      "the speed job's Spark UI through its NodePort",
+      "the speed job's Spark UI (its NodePort on the pipeline's own kind cluster, or a port-forward)",
     ),
     c(
       ['outside'],

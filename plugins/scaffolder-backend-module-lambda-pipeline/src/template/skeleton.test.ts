@@ -200,6 +200,39 @@ describe('Create pipeline: rendered repositories', () => {
             .map((o: any) => o.metadata.namespace),
         );
         expect([...namespaces]).toEqual([planOf(result).namespace]);
+
+        // The pipeline's own cluster (scripts/up.sh) differs from the kind
+        // overlay only by the Spark UI's NodePort, which kind maps: a cluster
+        // shared by several pipelines could hold that port once.
+        const plan = planOf(result);
+        const own = yaml
+          .parseAllDocuments(
+            await kustomizeBuild(
+              path.join(dir, 'platform/deploy/overlays/kind-cluster'),
+            ),
+          )
+          .map(d => d.toJSON());
+        const ui = `${plan.names.speedApplication}-ui`;
+        const isUi = (o: any) => o.kind === 'Service' && o.metadata.name === ui;
+        expect(built.filter(isUi).map((o: any) => o.spec)).toEqual([
+          expect.objectContaining({ type: 'ClusterIP' }),
+        ]);
+        expect(
+          own.filter(isUi).map((o: any) => [o.spec.type, o.spec.ports]),
+        ).toEqual([
+          [
+            'NodePort',
+            [
+              expect.objectContaining({
+                port: plan.ports.sparkUi,
+                nodePort: plan.nodePorts.sparkUi,
+              }),
+            ],
+          ],
+        ]);
+        expect(built.some((o: any) => o.spec?.type === 'NodePort')).toBe(false);
+        expect(own.filter(o => !isUi(o))).toEqual(built.filter(o => !isUi(o)));
+        expect(own.flatMap((o: any) => validator.validate(o))).toEqual([]);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
