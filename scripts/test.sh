@@ -34,6 +34,9 @@ stop_started_components() {
     log "stopping the stack components this run started: ${started[*]}"
     node stack/cli.mjs down "${started[@]}" || true
   fi
+  # The stack's containers are the tests' own and never outlive a run: remove
+  # any a failed test left, and their cgroups.
+  node stack/cli.mjs down podman || true
 }
 trap stop_started_components EXIT
 export CI=true

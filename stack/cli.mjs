@@ -3,7 +3,8 @@
 //   { name, version, description, dependsOn, readyTimeoutSeconds, stopSignal?,
 //     install(ctx), start(ctx), ready(ctx), afterReady?(ctx), env(ctx), appConfig?(ctx) }
 // A runtime (`runtime: true`: Spark, Airflow, dbt) is installed, not started:
-//   { name, version, description, dependsOn, runtime: true, install(ctx), check?(ctx), env(ctx) }
+//   { name, version, description, dependsOn, runtime: true, install(ctx), check?(ctx),
+//     cleanup?(ctx) (on down), env(ctx) }
 import fs from 'node:fs';
 import { components } from './components/index.mjs';
 import {
@@ -47,6 +48,9 @@ Commands:
                    connectors, the speed job, batch cycles (batch job, dbt,
                    reconciliation) and a load of N events/s (default 500);
                    see stack/README.md
+
+  spark-lock       re-resolve -common's SPARK_JOB_ARTIFACTS with Maven and
+                   rewrite its SPARK_JOB_JARS lock (paths and SHA-256)
 
 Components: ${components.map(c => c.name).join(', ')}
 State (data, logs, pids): ${STATE_DIR}
@@ -153,6 +157,12 @@ async function up(component) {
 
 async function down(component) {
   const ctx = ctxOf(component);
+  // A runtime runs nothing of its own, but may leave things to clean up
+  // (podman: containers, their cgroups).
+  if (component.runtime) {
+    await component.cleanup?.(ctx);
+    return;
+  }
   const pid = ctx.readPid();
   if (!pid) return;
   if (isAlive(pid)) {
@@ -388,6 +398,11 @@ async function main() {
     case 'load':
       await load(args);
       break;
+    case 'spark-lock': {
+      const { writeSparkJarLock } = await import('./spark/lock.mjs');
+      await writeSparkJarLock();
+      break;
+    }
     case undefined:
     case '-h':
     case '--help':

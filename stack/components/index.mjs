@@ -11,6 +11,8 @@ const ORDER = [
   'kubernetes',
   'registry',
   'spark',
+  'podman',
+  'base-images',
   'airflow',
   'airflow-api',
   'dbt',

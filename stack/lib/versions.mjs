@@ -26,4 +26,10 @@ const matrix = await import(
   ).href
 );
 
-export const { VERSIONS, SPARK_JOB_ARTIFACTS, sparkJobsPom } = matrix;
+export const {
+  VERSIONS,
+  SPARK_JOB_ARTIFACTS,
+  SPARK_JOB_JARS,
+  SPARK_JOB_PYTHON,
+  sparkJobsPom,
+} = matrix;

@@ -7,17 +7,11 @@
 import path from 'node:path';
 
 /**
- * The command, arguments and environment (to add to the process's) that
- * submit `jobsDir/job` with its `pipeline.json`, `args` after them and
- * `conf` over the defaults. `localDir` is Spark's scratch space (the copied
- * jars, shuffle files): the caller removes it when the job exits, since a
- * job killed with SIGKILL never runs the shutdown hook that would.
+ * The Spark configuration of a job on the stack: no UI, two shuffle
+ * partitions, UTC, S3A pointed at the stack's S3; `conf` over these.
  */
-export function sparkSubmitCommand(
-  env,
-  { jobsDir, job, args = [], conf = {}, localDir },
-) {
-  const allConf = {
+export function stackSparkConf(env, conf = {}) {
+  return {
     'spark.ui.enabled': 'false',
     'spark.sql.shuffle.partitions': '2',
     'spark.driver.memory': '1g',
@@ -30,6 +24,34 @@ export function sparkSubmitCommand(
     // by default (stack/s3/provision.py), as the local profile expects.
     ...conf,
   };
+}
+
+/**
+ * The credentials the rendered SparkApplications take from Secrets, as the
+ * environment variables the jobs read, with the stack's values.
+ */
+export function stackJobCredentials(env) {
+  return {
+    AWS_ACCESS_KEY_ID: env.LP_S3_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: env.LP_S3_SECRET_ACCESS_KEY,
+    AWS_REGION: env.LP_S3_REGION,
+    CLICKHOUSE_USER: env.LP_CLICKHOUSE_USER,
+    CLICKHOUSE_PASSWORD: env.LP_CLICKHOUSE_PASSWORD ?? '',
+    SNOWFLAKE_PASSWORD: env.LP_SNOWFLAKE_PASSWORD,
+  };
+}
+
+/**
+ * The command, arguments and environment (to add to the process's) that
+ * submit `jobsDir/job` with its `pipeline.json`, `args` after them and
+ * `conf` over the defaults. `localDir` is Spark's scratch space (the copied
+ * jars, shuffle files): the caller removes it when the job exits, since a
+ * job killed with SIGKILL never runs the shutdown hook that would.
+ */
+export function sparkSubmitCommand(
+  env,
+  { jobsDir, job, args = [], conf = {}, localDir },
+) {
   return {
     command: env.LP_SPARK_SUBMIT,
     args: [
@@ -37,7 +59,10 @@ export function sparkSubmitCommand(
       'local[2]',
       '--jars',
       env.LP_SPARK_JARS,
-      ...Object.entries(allConf).flatMap(([k, v]) => ['--conf', `${k}=${v}`]),
+      ...Object.entries(stackSparkConf(env, conf)).flatMap(([k, v]) => [
+        '--conf',
+        `${k}=${v}`,
+      ]),
       path.join(jobsDir, job),
       '--config',
       path.join(jobsDir, 'pipeline.json'),
@@ -47,12 +72,7 @@ export function sparkSubmitCommand(
       PYTHONPATH: jobsDir,
       PYSPARK_PYTHON: env.LP_SPARK_PYTHON,
       PYSPARK_DRIVER_PYTHON: env.LP_SPARK_PYTHON,
-      AWS_ACCESS_KEY_ID: env.LP_S3_ACCESS_KEY_ID,
-      AWS_SECRET_ACCESS_KEY: env.LP_S3_SECRET_ACCESS_KEY,
-      AWS_REGION: env.LP_S3_REGION,
-      CLICKHOUSE_USER: env.LP_CLICKHOUSE_USER,
-      CLICKHOUSE_PASSWORD: env.LP_CLICKHOUSE_PASSWORD ?? '',
-      SNOWFLAKE_PASSWORD: env.LP_SNOWFLAKE_PASSWORD,
+      ...stackJobCredentials(env),
       SPARK_LOCAL_DIRS: localDir,
     },
   };

@@ -48,7 +48,14 @@ import {
   SPEED_INGESTED_AT_INDEX,
   SPEED_LAYER_COLUMNS,
 } from '../spec/layerColumns';
-import { PinnedVersion, VERSIONS } from '../versions/versions';
+import {
+  LockedJar,
+  PinnedVersion,
+  pinnedImage,
+  SPARK_JOB_JARS,
+  SPARK_JOB_PYTHON,
+  VERSIONS,
+} from '../versions/versions';
 import { formatMiB } from './quantity';
 import {
   PipelineSizing,
@@ -206,8 +213,23 @@ export interface PipelinePlan {
     cluster: string;
     hostPort: number;
   };
-  /** The images the pipeline builds into that registry. */
+  /**
+   * The images the pipeline puts into that registry, as the manifests name
+   * them. scripts/up.sh pushes the Spark image under a tag of its content
+   * and applies the manifests with that tag instead.
+   */
   images: { spark: string; connect: string };
+  /** The pipeline's Spark image (images/spark/Dockerfile). */
+  sparkImage: {
+    /** Its repository in the registry. */
+    repository: string;
+    /** The official Spark image it builds on (the Dockerfile's ARG SPARK_BASE). */
+    base: string;
+    /** The jars it adds to Spark's, with their checksums. */
+    jars: readonly LockedJar[];
+    /** The Python packages it adds (pinned, dependencies included). */
+    python: readonly string[];
+  };
   /** Ports the pipeline's pods listen on, and the NodePorts kind maps to the host. */
   ports: typeof PORTS;
   nodePorts: typeof NODE_PORTS;
@@ -424,10 +446,21 @@ const LOCAL_REGISTRY = {
   hostPort: 5001,
 };
 
+function sparkImage(spec: LambdaPipeline): PipelinePlan['sparkImage'] {
+  return {
+    repository: `${spec.metadata.name}-spark`,
+    base: pinnedImage('sparkImage'),
+    jars: SPARK_JOB_JARS,
+    python: SPARK_JOB_PYTHON,
+  };
+}
+
 function pipelineImages(spec: LambdaPipeline): PipelinePlan['images'] {
   const name = spec.metadata.name;
   return {
-    spark: `${LOCAL_REGISTRY.cluster}/${name}-spark:${VERSIONS.spark.version}`,
+    spark: `${LOCAL_REGISTRY.cluster}/${sparkImage(spec).repository}:${
+      VERSIONS.spark.version
+    }`,
     connect: `${LOCAL_REGISTRY.cluster}/${name}-connect:${VERSIONS.kafka.version}-dbz${VERSIONS.debezium.version}-${spec.spec.lake.sink}`,
   };
 }
@@ -752,6 +785,7 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
     networkPolicies: networkPolicies(spec),
     registry: LOCAL_REGISTRY,
     images: pipelineImages(spec),
+    sparkImage: sparkImage(spec),
     ports: PORTS,
     nodePorts: NODE_PORTS,
     endpoints:

@@ -217,6 +217,11 @@ name=$(basename "$0")
 echo "$name $*" >>"$FAKE/log"
 case "$name $*" in
   "docker inspect"*) echo true ;;
+  "docker build"*)
+    while [ $# -gt 0 ]; do
+      [ "$1" = --iidfile ] && printf 'sha256:%s' "$FAKE_IMAGE_ID" >"$2"
+      shift
+    done ;;
   "kind get clusters"*) [ -f "$FAKE/cluster" ] && echo "$FAKE_CLUSTER" ;;
   "kind delete cluster"*) rm -f "$FAKE/cluster" ;;
   "kubectl -n kube-system get secret -l"*) [ -f "$FAKE/key-secret" ] && echo secret/sealed-secrets-key-1 ;;
@@ -264,6 +269,8 @@ exit 0
         HOME: path.join(dir, 'home'),
         FAKE: path.join(dir, 'fake'),
         FAKE_CLUSTER: cluster,
+        FAKE_IMAGE_ID:
+          '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
       };
       fs.writeFileSync(path.join(dir, 'fake/cluster'), '');
     });
@@ -352,6 +359,50 @@ exit 0
       expect(
         fs.readFileSync(path.join(keys(), 'sealed-secrets.key'), 'utf8'),
       ).toBe('generated-key');
+    });
+
+    it('builds the Spark image from the repository, pushes it under a tag of its content and applies the manifests with that tag', () => {
+      const result = [...rendered.values()][0];
+      const plan = yaml.parse(file(result, 'pipeline.yaml'));
+      expect(plan.metadata.name).toBe(env.FAKE_CLUSTER);
+      const tag = env.FAKE_IMAGE_ID!.slice(0, 16);
+      const lines = log();
+      const build = indexOf(/^docker build /);
+      expect(lines[build]).toBe(
+        `docker build -f ${dir}/repo/images/spark/Dockerfile --iidfile ${dir}/repo/.build/spark.iid ${dir}/repo`,
+      );
+      const push = indexOf(/^docker push /);
+      const pushed = lines[push].split(' ')[2];
+      expect(pushed).toMatch(new RegExp(`/[a-z0-9-]+-spark:${tag}$`));
+      expect(indexOf(/^docker tag /)).toBeGreaterThan(build);
+      const apply = indexOf(/^kubectl apply .* -k \S+\/\.build\/apply$/);
+      expect(apply).toBeGreaterThan(push);
+      expect(lines[apply]).toBe(
+        `kubectl apply --server-side --field-manager=lambda-pipelines -k ${dir}/repo/.build/apply`,
+      );
+      // Nothing applies the committed overlay without the image tag.
+      expect(indexOf(/-k \S+\/deploy\/overlays\//)).toBe(-1);
+      const kustomization = yaml.parse(
+        fs.readFileSync(
+          path.join(dir, 'repo/.build/apply/kustomization.yaml'),
+          'utf8',
+        ),
+      );
+      expect(kustomization.resources).toEqual([
+        '../../deploy/overlays/kind-cluster',
+      ]);
+      // The name the manifests use (the registry as the cluster sees it),
+      // given the tag just pushed.
+      const image = kustomization.images[0];
+      expect(image.newTag).toBe(tag);
+      expect(pushed.split('/').slice(1).join('/')).toBe(
+        `${image.name.split('/').slice(1).join('/')}:${tag}`,
+      );
+      const manifests = result.files
+        .filter(f => /^platform\/deploy\/.+\.ya?ml$/.test(f.path))
+        .map(f => f.content)
+        .join('\n');
+      expect(manifests).toContain(`image: ${image.name}:`);
     });
   });
 

@@ -80,8 +80,30 @@ Invoke-Checked helm @('upgrade', '--install', 'strimzi', '${{ p.versions.strimzi
 Invoke-Checked helm @('upgrade', '--install', 'spark-operator', 'spark-operator', '--repo', '${{ p.versions.sparkOperator.source }}', '--version', '${{ p.versions.sparkOperator.version }}', '--namespace', $Namespace, '-f', (Join-Path $Root 'helm/spark-operator.values.yaml'), '--wait')
 Invoke-Checked helm @('upgrade', '--install', 'monitoring', 'kube-prometheus-stack', '--repo', '${{ p.versions.kubePrometheusStack.source }}', '--version', '${{ p.versions.kubePrometheusStack.version }}', '--namespace', $Namespace, '-f', (Join-Path $Root 'helm/kube-prometheus-stack.values.yaml'), '--wait')
 
-Step 'Pipeline manifests (kustomize overlay deploy/overlays/kind-cluster: the kind overlay and its NodePorts)'
-Invoke-Checked kubectl @('apply', '--server-side', '--field-manager=lambda-pipelines', '-k', (Join-Path $Root 'deploy/overlays/kind-cluster'))
+Step 'Spark image (images/spark/Dockerfile)'
+# Tagged by content (the image ID), as in up.sh.
+$build = Join-Path $Root '.build'
+New-Item -ItemType Directory -Force -Path (Join-Path $build 'apply') | Out-Null
+$iidFile = Join-Path $build 'spark.iid'
+Invoke-Checked docker @('build', '-f', (Join-Path $Root 'images/spark/Dockerfile'), '--iidfile', $iidFile, $Root)
+$imageId = (Get-Content -Raw $iidFile).Trim()
+$sparkTag = $imageId.Replace('sha256:', '').Substring(0, 16)
+$sparkImage = "${{ p.registry.host }}/${{ p.sparkImage.repository }}:$sparkTag"
+Invoke-Checked docker @('tag', $imageId, $sparkImage)
+Invoke-Checked docker @('push', $sparkImage)
+
+Step "Pipeline manifests (kustomize overlay deploy/overlays/kind-cluster, Spark image $sparkTag)"
+# The overlay as committed, with the image just pushed (.build/ is git-ignored).
+@"
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - ../../deploy/overlays/kind-cluster
+images:
+  - name: ${{ p.registry.cluster }}/${{ p.sparkImage.repository }}
+    newTag: '$sparkTag'
+"@ | Set-Content -Encoding utf8 (Join-Path $build 'apply/kustomization.yaml')
+Invoke-Checked kubectl @('apply', '--server-side', '--field-manager=lambda-pipelines', '-k', (Join-Path $build 'apply'))
 
 Step 'Waiting for Kafka, Kafka Connect and PostgreSQL'
 Invoke-Checked kubectl @('-n', $Namespace, 'wait', 'kafka/${{ p.names.kafkaCluster }}', '--for=condition=Ready', '--timeout=600s')

@@ -89,8 +89,28 @@ helm upgrade --install monitoring kube-prometheus-stack --repo ${{ p.versions.ku
   --version ${{ p.versions.kubePrometheusStack.version }} --namespace "$NAMESPACE" \
   -f "$ROOT/helm/kube-prometheus-stack.values.yaml" --wait
 
-step "Pipeline manifests (kustomize overlay deploy/overlays/kind-cluster: the kind overlay and its NodePorts)"
-kubectl apply --server-side --field-manager=lambda-pipelines -k "$ROOT/deploy/overlays/kind-cluster"
+step "Spark image (images/spark/Dockerfile)"
+# Built from the repository's root and tagged by its content (the image ID):
+# a change to the jobs, the jars or the Dockerfile makes a new tag, which the
+# manifests below get; an unchanged image is a cache hit with the same tag.
+mkdir -p "$ROOT/.build/apply"
+docker build -f "$ROOT/images/spark/Dockerfile" --iidfile "$ROOT/.build/spark.iid" "$ROOT"
+SPARK_TAG=$(sed 's/^sha256://' "$ROOT/.build/spark.iid" | cut -c1-16)
+docker tag "$(cat "$ROOT/.build/spark.iid")" "${{ p.registry.host }}/${{ p.sparkImage.repository }}:$SPARK_TAG"
+docker push "${{ p.registry.host }}/${{ p.sparkImage.repository }}:$SPARK_TAG"
+
+step "Pipeline manifests (kustomize overlay deploy/overlays/kind-cluster, Spark image $SPARK_TAG)"
+# The overlay as committed, with the image just pushed (.build/ is git-ignored).
+cat >"$ROOT/.build/apply/kustomization.yaml" <<EOF
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - ../../deploy/overlays/kind-cluster
+images:
+  - name: ${{ p.registry.cluster }}/${{ p.sparkImage.repository }}
+    newTag: '$SPARK_TAG'
+EOF
+kubectl apply --server-side --field-manager=lambda-pipelines -k "$ROOT/.build/apply"
 
 step "Waiting for Kafka, Kafka Connect and PostgreSQL"
 kubectl -n "$NAMESPACE" wait kafka/${{ p.names.kafkaCluster }} --for=condition=Ready --timeout=600s
