@@ -77,7 +77,7 @@ const STAND_INS = {
   },
   python: {
     dir: path.join(IMAGES_DIR, 'python-base'),
-    standsFor: 'docker.io/library/python:3.11-slim-bookworm',
+    standsFor: `${VERSIONS.pythonImage.source}:${VERSIONS.pythonImage.version}`,
     env: 'LP_PYTHON_BASE_IMAGE',
     prepare() {},
   },

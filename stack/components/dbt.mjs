@@ -3,9 +3,16 @@
 // adapter (what tests build the project with, on seed data), pinned in
 // stack/dbt/requirements.lock. Nothing runs: tests call the dbt CLI.
 import path from 'node:path';
-import { REPO_ROOT, installLockedVenv, run, venvBin } from '../lib/context.mjs';
+import {
+  REPO_ROOT,
+  installLockedVenv,
+  requireLockPins,
+  run,
+  venvBin,
+} from '../lib/context.mjs';
+import { DBT_IMAGE_PYTHON } from '../lib/versions.mjs';
 
-const DBT_VERSION = '1.11.16';
+const DBT_VERSION = /^dbt-core==(\S+)$/m.exec(DBT_IMAGE_PYTHON.join('\n'))[1];
 const LOCK = path.join(REPO_ROOT, 'stack/dbt/requirements.lock');
 
 export default {
@@ -17,12 +24,22 @@ export default {
   runtime: true,
 
   async install(ctx) {
+    requireLockPins(
+      LOCK,
+      DBT_IMAGE_PYTHON,
+      "the pipeline's dbt image (-common's DBT_IMAGE_PYTHON)",
+    );
     installLockedVenv(ctx, [
       [LOCK, 'dbt from PyPI (pinned in stack/dbt/requirements.lock, ~280 MB)'],
     ]);
   },
 
   async check(ctx) {
+    requireLockPins(
+      LOCK,
+      DBT_IMAGE_PYTHON,
+      "the pipeline's dbt image (-common's DBT_IMAGE_PYTHON)",
+    );
     // Imports both adapters; `dbt --version` would ask PyPI for the latest release.
     run(venvBin(ctx, 'python'), [
       '-c',

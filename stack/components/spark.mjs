@@ -5,7 +5,13 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, installLockedVenv, run, venvBin } from '../lib/context.mjs';
+import {
+  REPO_ROOT,
+  installLockedVenv,
+  requireLockPins,
+  run,
+  venvBin,
+} from '../lib/context.mjs';
 import {
   SPARK_JOB_JARS,
   SPARK_JOB_PYTHON,
@@ -28,14 +34,11 @@ function checkLockPinsSpark() {
     throw new Error(
       `stack/spark/requirements.lock pins pyspark ${pinned}, but the pipeline runs Spark ${SPARK_VERSION} (-common's VERSIONS.spark): regenerate the lock`,
     );
-  const lines = new Set(lock.split('\n').map(line => line.trim()));
-  const missing = SPARK_JOB_PYTHON.filter(pin => !lines.has(pin));
-  if (missing.length > 0)
-    throw new Error(
-      `stack/spark/requirements.lock lacks ${missing.join(
-        ', ',
-      )}, which the Spark image installs (-common's SPARK_JOB_PYTHON): pin the same versions in both`,
-    );
+  requireLockPins(
+    LOCK,
+    SPARK_JOB_PYTHON,
+    "the Spark image (-common's SPARK_JOB_PYTHON)",
+  );
 }
 
 const sha256 = file =>

@@ -183,6 +183,26 @@ export const venvBin = (ctx, name) =>
   path.join(ctx.installDir, 'venv/bin', name);
 
 /**
+ * Throws unless the pip-freeze lock `lockFile` pins every one of `pins`
+ * (what a generated image installs): the stack runs what the image runs.
+ */
+export function requireLockPins(lockFile, pins, image) {
+  const lines = new Set(
+    fs
+      .readFileSync(lockFile, 'utf8')
+      .split('\n')
+      .map(line => line.trim()),
+  );
+  const missing = pins.filter(pin => !lines.has(pin));
+  if (missing.length > 0)
+    throw new Error(
+      `${path.relative(REPO_ROOT, lockFile)} lacks ${missing.join(
+        ', ',
+      )}, which ${image} installs: pin the same versions in both`,
+    );
+}
+
+/**
  * Creates the component's virtualenv and installs pip-freeze locks into it
  * with `--no-deps`, so the install is exactly the locked set.
  * `locks` is a list of `[lockFile, what]`; `what` is logged.

@@ -28,6 +28,7 @@ const matrix = await import(
 
 export const {
   VERSIONS,
+  DBT_IMAGE_PYTHON,
   SPARK_JOB_ARTIFACTS,
   SPARK_JOB_JARS,
   SPARK_JOB_PYTHON,

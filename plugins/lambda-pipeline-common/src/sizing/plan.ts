@@ -49,6 +49,7 @@ import {
   SPEED_LAYER_COLUMNS,
 } from '../spec/layerColumns';
 import {
+  DBT_IMAGE_PYTHON,
   LockedJar,
   PinnedVersion,
   pinnedImage,
@@ -56,6 +57,7 @@ import {
   SPARK_JOB_PYTHON,
   VERSIONS,
 } from '../versions/versions';
+import { shortHash } from '../naming/hash';
 import { formatMiB } from './quantity';
 import {
   PipelineSizing,
@@ -229,6 +231,20 @@ export interface PipelinePlan {
     jars: readonly LockedJar[];
     /** The Python packages it adds (pinned, dependencies included). */
     python: readonly string[];
+  };
+  /**
+   * The pipeline's dbt image (images/dbt/Dockerfile), which the dbt DAG's
+   * pod runs. Its tag is worked out from what goes into it (base image and
+   * packages), because the DAG repository names it and cannot learn a tag
+   * at deploy time.
+   */
+  dbtImage: {
+    repository: string;
+    /** The official Python image it builds on (the Dockerfile's ARG PYTHON_BASE). */
+    base: string;
+    /** dbt and its dependencies, pinned. */
+    python: readonly string[];
+    tag: string;
   };
   /** Ports the pipeline's pods listen on, and the NodePorts kind maps to the host. */
   ports: typeof PORTS;
@@ -455,6 +471,21 @@ function sparkImage(spec: LambdaPipeline): PipelinePlan['sparkImage'] {
   };
 }
 
+/** Bump when images/dbt/Dockerfile changes what it builds: a new tag. */
+const DBT_IMAGE_REVISION = 1;
+
+function dbtImage(spec: LambdaPipeline): PipelinePlan['dbtImage'] {
+  const base = pinnedImage('pythonImage');
+  return {
+    repository: `${spec.metadata.name}-dbt`,
+    base,
+    python: DBT_IMAGE_PYTHON,
+    tag: `${VERSIONS.dbtImage.version}-${shortHash(
+      [base, ...DBT_IMAGE_PYTHON, DBT_IMAGE_REVISION].join('\n'),
+    )}`,
+  };
+}
+
 function pipelineImages(spec: LambdaPipeline): PipelinePlan['images'] {
   const name = spec.metadata.name;
   return {
@@ -638,7 +669,9 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
         branch: spec.spec.dags.branch,
       },
       dbt: {
-        image: `${VERSIONS.dbtImage.source}:${VERSIONS.dbtImage.version}`,
+        image: `${LOCAL_REGISTRY.cluster}/${dbtImage(spec).repository}:${
+          dbtImage(spec).tag
+        }`,
         gitSyncImage: `${VERSIONS.gitSync.source}:${VERSIONS.gitSync.version}`,
         resources: {
           requestMemory: resources['dbt-build']?.requestMemory ?? '384Mi',
@@ -786,6 +819,7 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
     registry: LOCAL_REGISTRY,
     images: pipelineImages(spec),
     sparkImage: sparkImage(spec),
+    dbtImage: dbtImage(spec),
     ports: PORTS,
     nodePorts: NODE_PORTS,
     endpoints:

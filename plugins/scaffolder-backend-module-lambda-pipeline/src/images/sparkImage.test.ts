@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import fs from 'fs';
 import http from 'http';
 import { AddressInfo } from 'net';
@@ -10,6 +10,7 @@ import {
   startPipelineRenderBackend,
 } from '../__testUtils__/render';
 import { clickhouse, stackUp } from '../__testUtils__/stack';
+import { buildImage, podman as runPodman } from '../__testUtils__/podman';
 import {
   createClickHouseTables,
   resetTopics,
@@ -44,39 +45,8 @@ describe('the Spark image (images/spark/Dockerfile), built and run', () => {
   const requested: string[] = [];
   const image = `localhost/lp-test-spark:${process.pid}`;
 
-  /**
-   * Runs podman, resolving with its stdout; asynchronous, so that the
-   * mirror in this process answers the build meanwhile.
-   */
-  const podman = (
-    args: string[],
-    options: { env?: NodeJS.ProcessEnv } = {},
-  ): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(env.LP_PODMAN, args, {
-        env: options.env ?? process.env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let output = '';
-      child.stdout.on('data', chunk => {
-        stdout += chunk;
-        output += chunk;
-      });
-      child.stderr.on('data', chunk => (output += chunk));
-      child.on('error', reject);
-      child.on('exit', status =>
-        status === 0
-          ? resolve(stdout)
-          : reject(
-              new Error(
-                `podman ${args
-                  .slice(0, 2)
-                  .join(' ')} exited with ${status}:\n${output.slice(-6000)}`,
-              ),
-            ),
-      );
-    });
+  const podman = (args: string[], options = {}) =>
+    runPodman(env, args, options);
 
   beforeAll(async () => {
     env = stackUp([
@@ -135,20 +105,15 @@ describe('the Spark image (images/spark/Dockerfile), built and run', () => {
     // Something the .dockerignore must keep out of the image.
     fs.mkdirSync(path.join(platformDir, 'secrets'), { recursive: true });
     fs.writeFileSync(path.join(platformDir, 'secrets/password'), 'hunter2');
-    await podman([
-      'build',
-      '--pull=never',
-      '--network=host',
-      '--build-arg',
-      `SPARK_BASE=${env.LP_SPARK_BASE_IMAGE}`,
-      '--build-arg',
-      `MAVEN_REPOSITORY=${mirrorUrl}`,
-      '-f',
-      path.join(platformDir, 'images/spark/Dockerfile'),
-      '-t',
-      image,
-      platformDir,
-    ]);
+    await buildImage(env, {
+      dockerfile: path.join(platformDir, 'images/spark/Dockerfile'),
+      context: platformDir,
+      tag: image,
+      buildArgs: {
+        SPARK_BASE: env.LP_SPARK_BASE_IMAGE,
+        MAVEN_REPOSITORY: mirrorUrl,
+      },
+    });
 
     const lock = fs
       .readFileSync(path.join(platformDir, 'images/spark/jars.lock'), 'utf8')

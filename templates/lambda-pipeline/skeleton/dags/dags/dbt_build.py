@@ -7,7 +7,9 @@ than a TriggerDagRunOperator keeps the two DAGs independent (no DAG id in the
 other's code, no worker slot held while dbt runs) and shows the dependency in
 Airflow's asset graph.
 
-dbt runs in its own environment, the official ``dbt-snowflake`` image, in a
+dbt runs in its own environment, the pipeline's dbt image (the platform
+repository's ``images/dbt``: dbt-core and dbt-snowflake, pinned, which its
+``scripts/up.sh`` builds and pushes under the tag ``pipeline.json`` names), in a
 pod of its own: a one-time git-sync init container checks out this repository
 (the same URL, branch and credentials Secret as Airflow's own git-sync), then
 ``dbt deps`` installs the vendored packages and ``dbt build --target snowflake``
@@ -36,8 +38,9 @@ SECRETS: dict[str, str] = CONFIG.get("secrets", {})
 DAG_REPO: dict[str, str] = CONFIG.get("dags", {})
 DBT: dict[str, Any] = CONFIG.get("dbt", {})
 
-# Pinned images (the template's version matrix); pipeline.json may override them.
-DBT_IMAGE = DBT.get("image") or "ghcr.io/dbt-labs/dbt-snowflake:1.11.6"
+# The pipeline's dbt image, as the cluster's registry serves it.
+DBT_IMAGE: str = DBT["image"]
+# Pinned (the template's version matrix); pipeline.json may override it.
 GIT_SYNC_IMAGE = DBT.get("gitSyncImage") or "registry.k8s.io/git-sync/git-sync:v4.4.2"
 # What the dbt pod may use when pipeline.json does not size it.
 DEFAULT_RESOURCES = {"requestMemory": "512Mi", "limitMemory": "768Mi", "requestCpu": "200m"}

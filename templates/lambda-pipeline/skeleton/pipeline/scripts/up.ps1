@@ -92,6 +92,11 @@ $sparkImage = "${{ p.registry.host }}/${{ p.sparkImage.repository }}:$sparkTag"
 Invoke-Checked docker @('tag', $imageId, $sparkImage)
 Invoke-Checked docker @('push', $sparkImage)
 
+Step "dbt image (images/dbt/Dockerfile), under the tag the DAG repository's pipeline.json names"
+$dbtImage = '${{ p.registry.host }}/${{ p.dbtImage.repository }}:${{ p.dbtImage.tag }}'
+Invoke-Checked docker @('build', '-f', (Join-Path $Root 'images/dbt/Dockerfile'), '-t', $dbtImage, $Root)
+Invoke-Checked docker @('push', $dbtImage)
+
 Step "Pipeline manifests (kustomize overlay deploy/overlays/kind-cluster, Spark image $sparkTag)"
 # The overlay as committed, with the image just pushed (.build/ is git-ignored).
 @"

@@ -99,6 +99,11 @@ SPARK_TAG=$(sed 's/^sha256://' "$ROOT/.build/spark.iid" | cut -c1-16)
 docker tag "$(cat "$ROOT/.build/spark.iid")" "${{ p.registry.host }}/${{ p.sparkImage.repository }}:$SPARK_TAG"
 docker push "${{ p.registry.host }}/${{ p.sparkImage.repository }}:$SPARK_TAG"
 
+step "dbt image (images/dbt/Dockerfile), under the tag the DAG repository's pipeline.json names"
+DBT_IMAGE="${{ p.registry.host }}/${{ p.dbtImage.repository }}:${{ p.dbtImage.tag }}"
+docker build -f "$ROOT/images/dbt/Dockerfile" -t "$DBT_IMAGE" "$ROOT"
+docker push "$DBT_IMAGE"
+
 step "Pipeline manifests (kustomize overlay deploy/overlays/kind-cluster, Spark image $SPARK_TAG)"
 # The overlay as committed, with the image just pushed (.build/ is git-ignored).
 cat >"$ROOT/.build/apply/kustomization.yaml" <<EOF
