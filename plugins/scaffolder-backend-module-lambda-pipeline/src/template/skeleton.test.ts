@@ -307,6 +307,50 @@ describe('Create pipeline: rendered repositories', () => {
     }
   });
 
+  it('gives Kafka Connect the S3 Secret as AWS credentials exactly when the Iceberg sink commits to Glue', () => {
+    for (const [name, result] of each()) {
+      const pipeline = yaml.parse(file(result, 'platform/pipeline.yaml'));
+      const lake = pipeline.spec.lake;
+      const glue =
+        lake.sink === 'iceberg' && lake.iceberg.catalog.type === 'glue';
+      const connect = yaml
+        .parseAllDocuments(
+          file(result, 'platform/deploy/base/kafka/connect.yaml'),
+        )
+        .map(d => d.toJS())
+        .find(d => d?.kind === 'KafkaConnect');
+      const env = connect.spec.template?.connectContainer?.env ?? [];
+      const byName = Object.fromEntries(
+        env.map((e: any) => [e.name, e.valueFrom?.secretKeyRef ?? e.value]),
+      );
+      expect({ name, env: byName }).toEqual({
+        name,
+        env: glue
+          ? {
+              AWS_ACCESS_KEY_ID: {
+                name: pipeline.spec.secrets.s3,
+                key: 'access-key-id',
+              },
+              AWS_SECRET_ACCESS_KEY: {
+                name: pipeline.spec.secrets.s3,
+                key: 'secret-access-key',
+              },
+              AWS_REGION: lake.s3.region,
+            }
+          : {},
+      });
+    }
+    // The form's default is Glue: the case is covered.
+    expect(
+      yaml.parse(
+        file(
+          rendered.get('several tables, cloud, Glue, Iceberg')!,
+          'platform/pipeline.yaml',
+        ),
+      ).spec.lake.iceberg.catalog.type,
+    ).toBe('glue');
+  });
+
   it('puts no secret value anywhere', () => {
     for (const [name, result] of each()) {
       expect({ name, findings: scanForSecrets(result.files) }).toEqual({
