@@ -164,6 +164,8 @@ host    replication  all  127.0.0.1/32    trust
       LP_POSTGRES_HOST: ctx.host,
       LP_POSTGRES_PORT: String(port),
       LP_POSTGRES_USER: 'postgres',
+      // psql and the server's other clients, for scripts written for them.
+      LP_POSTGRES_BIN: PG_BIN,
       LP_POSTGRES_URL: `postgres://postgres@${ctx.host}:${port}/postgres`,
       LP_POSTGRES_REPLICATION_USER: 'replicator',
       LP_POSTGRES_REPLICATION_PASSWORD: 'replicator',

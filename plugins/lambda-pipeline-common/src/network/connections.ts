@@ -138,6 +138,7 @@ export function networkPeers(
     airflow('triggerer', 'Airflow triggerer (Deadline Alerts)'),
     airflow('worker', 'Airflow task pods (KubernetesExecutor)'),
     airflow('run-airflow-migrations', "Airflow's database migration job"),
+    airflow('create-user-job', "Airflow's admin-user job"),
     {
       id: 'dbt',
       title: 'dbt build pods (launched by the dbt DAG)',
@@ -173,6 +174,7 @@ const AIRFLOW_DB_CLIENTS = [
   'airflow-dag-processor',
   'airflow-triggerer',
   'airflow-run-airflow-migrations',
+  'airflow-create-user-job',
 ];
 
 /** Every connection the pipeline needs inside its namespace. */

@@ -196,6 +196,13 @@ export interface PipelinePlan {
     gitSyncPeriodSeconds: number;
     dagRefreshIntervalSeconds: number;
     worstCaseDagDelaySeconds: number;
+    /**
+     * Airflow's metadata database: a database and role in the pipeline's own
+     * PostgreSQL (its init script creates them from the Secret
+     * spec.secrets.airflowDatabase, keys username and password), reached as
+     * the Service `postgres`.
+     */
+    metadataDatabase: { name: string; host: string; port: number };
   };
   /**
    * What the generated Spark jobs and DAGs read (`jobs/pipeline.json`): every
@@ -411,6 +418,11 @@ function airflowTiming(gitSyncPeriodSeconds: number): PipelinePlan['airflow'] {
     gitSyncPeriodSeconds,
     dagRefreshIntervalSeconds,
     worstCaseDagDelaySeconds: gitSyncPeriodSeconds + dagRefreshIntervalSeconds,
+    metadataDatabase: {
+      name: 'airflow',
+      host: 'postgres',
+      port: PORTS.postgres,
+    },
   };
 }
 

@@ -3,6 +3,8 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import yaml from 'yaml';
+import { Client } from 'pg';
+import { stackUp } from '../__testUtils__/stack';
 import {
   RenderBackend,
   RenderResult,
@@ -319,6 +321,150 @@ exit 0
         )} --format yaml`,
       );
       expect(log().join('\n')).not.toContain('never-logged');
+    });
+
+    it("seal-secrets generates Airflow's database credentials and keys once, owner-only, and keeps a connection written by hand", () => {
+      const source = path.join(dir, 'secrets');
+      const pipeline = yaml.parse(
+        file([...rendered.values()][0], 'pipeline.yaml'),
+      );
+      const airflowDb = path.join(
+        source,
+        pipeline.spec.secrets.airflowDatabase,
+      );
+      const read = (key: string) =>
+        fs.readFileSync(path.join(airflowDb, key), 'utf8');
+      const keys = [
+        'username',
+        'password',
+        'connection',
+        'fernet-key',
+        'api-secret-key',
+        'jwt-secret',
+      ];
+      const first = Object.fromEntries(keys.map(k => [k, read(k)]));
+      expect(first.username).toBe('airflow');
+      expect(first.password).toMatch(/^[0-9a-f]{48}$/);
+      expect(first.connection).toBe(
+        `postgresql://airflow:${first.password}@postgres:5432/airflow`,
+      );
+      // A Fernet key: 32 bytes, URL-safe base64, no newline.
+      expect(first['fernet-key']).toMatch(/^[A-Za-z0-9_-]{43}=$/);
+      expect(Buffer.from(first['fernet-key'], 'base64url').length).toBe(32);
+      for (const k of keys)
+        expect({
+          k,
+          mode: fs.statSync(path.join(airflowDb, k)).mode & 0o077,
+        }).toEqual({ k, mode: 0 });
+      // Sealed with the rest, never printed.
+      expect(log().join('\n')).not.toContain(first.password);
+
+      // Sealing again seals the same values.
+      expect(run('seal-secrets.sh', source).status).toBe(0);
+      expect(Object.fromEntries(keys.map(k => [k, read(k)]))).toEqual(first);
+
+      // An external database: the hand-written connection stays.
+      fs.writeFileSync(
+        path.join(airflowDb, 'connection'),
+        'postgresql://a:b@db.example:5432/af',
+      );
+      expect(run('seal-secrets.sh', source).status).toBe(0);
+      expect(read('connection')).toBe('postgresql://a:b@db.example:5432/af');
+      fs.writeFileSync(path.join(airflowDb, 'connection'), first.connection);
+
+      // A password that cannot go into the URL, and no connection: refused.
+      fs.rmSync(path.join(airflowDb, 'connection'));
+      fs.writeFileSync(path.join(airflowDb, 'password'), 'p@ss/word');
+      const refused = run('seal-secrets.sh', source);
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toContain(
+        'may hold only letters, digits and . _ ~ -',
+      );
+      expect(fs.existsSync(path.join(airflowDb, 'connection'))).toBe(false);
+      fs.writeFileSync(path.join(airflowDb, 'password'), first.password);
+      fs.writeFileSync(path.join(airflowDb, 'connection'), first.connection);
+    });
+
+    it("the in-cluster PostgreSQL's init creates Airflow's database for that connection (on a real PostgreSQL)", async () => {
+      const env = stackUp(['postgres']);
+      const result = [...rendered.values()][0];
+      const pipeline = yaml.parse(file(result, 'pipeline.yaml'));
+      const airflowDb = path.join(
+        dir,
+        'secrets',
+        pipeline.spec.secrets.airflowDatabase,
+      );
+      const read = (key: string) =>
+        fs.readFileSync(path.join(airflowDb, key), 'utf8');
+      const init = yaml
+        .parseAllDocuments(
+          file(result, 'deploy/base/postgres/statefulset.yaml'),
+        )
+        .map(d => d.toJS())
+        .find(
+          d => d?.kind === 'ConfigMap' && d.metadata.name === 'postgres-init',
+        );
+      const admin = new Client({
+        host: env.LP_POSTGRES_HOST,
+        port: Number(env.LP_POSTGRES_PORT),
+        user: env.LP_POSTGRES_USER,
+        database: 'postgres',
+      });
+      await admin.connect();
+      const connection = new URL(read('connection'));
+      const database = connection.pathname.slice(1);
+      try {
+        await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+        await admin.query(`DROP ROLE IF EXISTS ${read('username')}`);
+        // The image's entrypoint sources the script with these variables set.
+        const script = path.join(dir, '30-airflow.sh');
+        fs.writeFileSync(script, init.data['30-airflow.sh']);
+        const ran = spawnSync('sh', [script], {
+          encoding: 'utf8',
+          env: {
+            PATH: `${env.LP_POSTGRES_BIN}:/usr/bin:/bin`,
+            PGHOST: env.LP_POSTGRES_HOST,
+            PGPORT: env.LP_POSTGRES_PORT,
+            POSTGRES_USER: env.LP_POSTGRES_USER,
+            POSTGRES_DB: 'postgres',
+            AIRFLOW_DB_USER: read('username'),
+            AIRFLOW_DB_PASSWORD: read('password'),
+          },
+        });
+        expect(ran.stderr).toBe('');
+        expect(ran.status).toBe(0);
+        // The chart's connection, pointed at this server, logs in and may
+        // create Airflow's tables.
+        const airflow = new Client({
+          host: env.LP_POSTGRES_HOST,
+          port: Number(env.LP_POSTGRES_PORT),
+          user: decodeURIComponent(connection.username),
+          password: decodeURIComponent(connection.password),
+          database,
+        });
+        await airflow.connect();
+        try {
+          const { rows } = await airflow.query(
+            'SELECT current_user AS who, current_database() AS db',
+          );
+          expect(rows[0]).toEqual({ who: read('username'), db: database });
+          await airflow.query('CREATE TABLE lp_probe (id int)');
+        } finally {
+          await airflow.end();
+        }
+        const owner = await admin.query(
+          'SELECT pg_get_userbyid(datdba) AS owner, has_database_privilege($1, datname, $2) AS public_connect FROM pg_database WHERE datname = $3',
+          ['public', 'CONNECT', database],
+        );
+        expect(owner.rows[0]).toEqual({
+          owner: read('username'),
+          public_connect: false,
+        });
+      } finally {
+        await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+        await admin.query(`DROP ROLE IF EXISTS ${read('username')}`);
+        await admin.end();
+      }
     });
 
     it('down deletes the cluster only when the key is kept', () => {
