@@ -60,8 +60,11 @@ import {
 import { shortHash } from '../naming/hash';
 import { formatMiB } from './quantity';
 import {
+  AIRFLOW_PARALLELISM,
+  describePhase,
   PipelineSizing,
   SPARK_MEMORY_OVERHEAD_MIB,
+  SPARK_SUBMIT_HEAP_MIB,
   pipelineSizing,
 } from './sizing';
 
@@ -122,6 +125,8 @@ export interface PlannedResources {
   /** Spark pods only: JVM heap (`memory`) and `memoryOverhead`, summing to the limit. */
   sparkMemory?: string;
   sparkMemoryOverhead?: string;
+  /** spark.executor.pyspark.memory, for PySpark executors that have it. */
+  pysparkMemory?: string;
 }
 
 /**
@@ -203,7 +208,11 @@ export interface PipelinePlan {
      * the Service `postgres`.
      */
     metadataDatabase: { name: string; host: string; port: number };
+    /** Tasks running at once (the memory plan counts this many task pods). */
+    parallelism: number;
   };
+  /** Heap of each spark-submit JVM inside the Spark operator's controller. */
+  sparkSubmitHeapMiB: number;
   /**
    * What the generated Spark jobs and DAGs read (`jobs/pipeline.json`): every
    * name and type they need, so no Python code re-derives a name.
@@ -423,6 +432,7 @@ function airflowTiming(gitSyncPeriodSeconds: number): PipelinePlan['airflow'] {
       host: 'postgres',
       port: PORTS.postgres,
     },
+    parallelism: AIRFLOW_PARALLELISM,
   };
 }
 
@@ -513,7 +523,15 @@ function speedSparkConf(
   spec: LambdaPipeline,
   sizing: PipelineSizing,
 ): Record<string, string> {
+  const executor = sizing.memory.components.find(
+    component => component.id === 'speed-executor',
+  );
   return {
+    // The Python workers' share of the executor pod (the operator adds it
+    // to memory + memoryOverhead); Spark caps each worker at its part.
+    ...(executor?.pysparkMiB
+      ? { 'spark.executor.pyspark.memory': `${executor.pysparkMiB}m` }
+      : {}),
     'spark.sql.shuffle.partitions': String(sizing.partitions),
     'spark.sql.streaming.checkpointLocation': `${
       lakePaths(spec).checkpoints
@@ -592,8 +610,15 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
       ...(isSpark
         ? {
             // Spark's own unit suffix: 'm' is MiB here.
-            sparkMemory: `${component.limitMiB - SPARK_MEMORY_OVERHEAD_MIB}m`,
+            sparkMemory: `${
+              component.limitMiB -
+              SPARK_MEMORY_OVERHEAD_MIB -
+              (component.pysparkMiB ?? 0)
+            }m`,
             sparkMemoryOverhead: `${SPARK_MEMORY_OVERHEAD_MIB}m`,
+            ...(component.pysparkMiB
+              ? { pysparkMemory: `${component.pysparkMiB}m` }
+              : {}),
           }
         : {}),
     };
@@ -813,7 +838,7 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
     memoryTable: sizing.memory.components.map(component => ({
       title: component.title,
       layer: component.layer,
-      phase: component.phase,
+      phase: describePhase(component),
       replicas: component.replicas,
       request: formatMiB(component.requestMiB),
       limit: formatMiB(component.limitMiB),
@@ -832,6 +857,7 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
     images: pipelineImages(spec),
     sparkImage: sparkImage(spec),
     dbtImage: dbtImage(spec),
+    sparkSubmitHeapMiB: SPARK_SUBMIT_HEAP_MIB,
     ports: PORTS,
     nodePorts: NODE_PORTS,
     endpoints:

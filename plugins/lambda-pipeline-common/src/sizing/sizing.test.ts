@@ -63,6 +63,8 @@ describe('sizing', () => {
     );
     expect(plan.fits).toBe(true);
     expect(plan.headroomMiB).toBe(16384 - plan.peakLimitMiB);
+    // At least 1 GiB of the 16 GiB stays free at the peak.
+    expect(plan.headroomMiB).toBeGreaterThanOrEqual(1024);
     plan.components.forEach(c =>
       expect(c.requestMiB).toBeLessThanOrEqual(c.limitMiB),
     );
@@ -72,10 +74,45 @@ describe('sizing', () => {
       .forEach(c => expect(c.limitMiB).toBeGreaterThanOrEqual(1024));
   });
 
+  it('counts one Airflow run at a time: the largest of a batch load (task pod + Spark pods) and a dbt build (task pod + dbt pod)', () => {
+    const plan = memoryPlan(withTarget(20_000, '16Gi'));
+    const limit = (id: string) => {
+      const c = plan.components.find(x => x.id === id)!;
+      return c.limitMiB * c.replicas;
+    };
+    const batchLoad =
+      limit('airflow-task') + limit('batch-driver') + limit('batch-executor');
+    const dbtBuild = limit('airflow-task') + limit('dbt-build');
+    expect(plan.burstLimitMiB).toBe(Math.max(batchLoad, dbtBuild));
+    expect(plan.components.find(x => x.id === 'airflow-task')!.replicas).toBe(
+      1,
+    );
+    // Every burst container belongs to a run; the deploy-time jobs are all counted together.
+    for (const c of plan.components.filter(x => x.phase === 'burst'))
+      expect({ id: c.id, runs: c.burstRuns?.length ?? 0 }).not.toEqual({
+        id: c.id,
+        runs: 0,
+      });
+    expect(plan.deployLimitMiB).toBe(
+      limit('kafka-connect-build') +
+        limit('airflow-migrate-db') +
+        limit('airflow-create-user'),
+    );
+  });
+
+  it('keeps 1 GiB free: a budget that holds the peak but not the reserve is refused', () => {
+    const plan = memoryPlan(withTarget(20_000, '16Gi'));
+    const tight = `${plan.peakLimitMiB + 1023}Mi`;
+    const enough = `${plan.peakLimitMiB + 1024}Mi`;
+    expect(validatePipelineSpec(inputWith(20_000, tight)).valid).toBe(false);
+    expect(validatePipelineSpec(inputWith(20_000, enough)).valid).toBe(true);
+  });
+
   it('grows the speed layer with the target and stops fitting a small budget', () => {
     const small = memoryPlan(withTarget(20_000));
     const large = memoryPlan(withTarget(100_000));
-    expect(large.steadyLimitMiB - small.steadyLimitMiB).toBe(3 * 1024);
+    // Three more executors of 1152 MiB (heap, JVM overhead, Python workers).
+    expect(large.steadyLimitMiB - small.steadyLimitMiB).toBe(3 * 1152);
     expect(large.fits).toBe(true);
     expect(validatePipelineSpec(inputWith(100_000, '16Gi')).valid).toBe(false);
     expect(validatePipelineSpec(inputWith(100_000, '20Gi')).valid).toBe(true);

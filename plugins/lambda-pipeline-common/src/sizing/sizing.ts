@@ -28,13 +28,32 @@ export type Layer =
   | 'observability';
 
 /**
- * When a container runs: `steady` all the time; `burst` only while a batch
- * run is active (the batch driver/executor and the Airflow task pod);
- * `deploy` only while the pipeline is being installed (the Connect image
- * build, the Airflow database migration). Burst and deploy never overlap, so
- * the peak is steady plus the larger of the two.
+ * When a container runs: `steady` all the time; `burst` only while an
+ * Airflow task runs (see BurstRun); `deploy` only while the pipeline is being
+ * installed (the Connect image build, the Airflow database migration and
+ * admin-user jobs). Burst and deploy never overlap, so the peak is steady
+ * plus the larger of the two.
  */
 export type Phase = 'steady' | 'burst' | 'deploy';
+
+/**
+ * Airflow runs one task at a time (the chart's `config.core.parallelism`),
+ * so the burst is one of these runs, never two together: a batch load (its
+ * task pod and the Spark driver and executors it waits for), a dbt build
+ * (its task pod and the dbt pod), or any other task (its task pod alone).
+ * On a 16 GB laptop the loads, builds and checks take turns rather than
+ * risk the node's memory.
+ */
+export const AIRFLOW_PARALLELISM = 1;
+
+/**
+ * What the peak must leave free of the budget: the node's own processes
+ * beyond the control plane (kubelet, containerd, kube-proxy), image pulls
+ * and builds, and the page cache the data services lean on.
+ */
+export const MIN_HEADROOM_MIB = 1024;
+export type BurstRun = 'batch-load' | 'dbt-build';
+export const BURST_RUNS: readonly BurstRun[] = ['batch-load', 'dbt-build'];
 
 /** One container of the deployment and what each of its replicas reserves. */
 export interface ComponentSizing {
@@ -46,6 +65,14 @@ export interface ComponentSizing {
   limitMiB: number;
   cpuRequestMillis: number;
   phase: Phase;
+  /** For a burst container: the runs it is part of. */
+  burstRuns?: readonly BurstRun[];
+  /**
+   * For a PySpark executor: the memory of its Python workers
+   * (`spark.executor.pyspark.memory`), part of the pod's limit beside the
+   * heap and the JVM's overhead.
+   */
+  pysparkMiB?: number;
   /**
    * Where the rendered platform repo sets this container's resources, or
    * undefined for what kind itself runs (control plane) or runs beside it
@@ -60,9 +87,11 @@ export interface MemoryPlan {
   steadyLimitMiB: number;
   burstLimitMiB: number;
   deployLimitMiB: number;
-  /** Steady plus the larger of burst and deploy: what must fit in the budget. */
+  /** Steady plus the larger of burst and deploy. */
   peakLimitMiB: number;
+  /** Budget minus peak. */
   headroomMiB: number;
+  /** Whether the peak leaves at least MIN_HEADROOM_MIB of the budget free. */
   fits: boolean;
 }
 
@@ -85,13 +114,18 @@ export interface PipelineSizing {
  */
 export const SPARK_MEMORY_OVERHEAD_MIB = 384;
 
+/** Heap of a spark-submit JVM in the Spark operator's controller. */
+export const SPARK_SUBMIT_HEAP_MIB = 192;
+
 const c = (
   id: string,
   title: string,
   layer: Layer,
   [requestMiB, limitMiB, cpuRequestMillis]: [number, number, number],
   renderedIn: string | undefined,
-  extra: Partial<Pick<ComponentSizing, 'replicas' | 'phase'>> = {},
+  extra: Partial<
+    Pick<ComponentSizing, 'replicas' | 'phase' | 'burstRuns' | 'pysparkMiB'>
+  > = {},
 ): ComponentSizing => ({
   id,
   title,
@@ -101,6 +135,8 @@ const c = (
   cpuRequestMillis,
   replicas: extra.replicas ?? 1,
   phase: extra.phase ?? 'steady',
+  ...(extra.burstRuns ? { burstRuns: extra.burstRuns } : {}),
+  ...(extra.pysparkMiB ? { pysparkMiB: extra.pysparkMiB } : {}),
   renderedIn,
 });
 
@@ -163,9 +199,13 @@ export function componentSizing(
     ),
     c(
       'spark-operator-controller',
-      'Spark operator controller',
+      // Its Go process (~150 MiB) and the spark-submit JVMs it starts, one
+      // per SparkApplication being submitted (at most two here: the speed
+      // job restarting while a batch load is submitted), each capped at
+      // SPARK_SUBMIT_HEAP_MIB (SPARK_SUBMIT_OPTS), about 300 MiB resident.
+      'Spark operator controller (and its spark-submit JVMs)',
       'platform',
-      [256, 384, 100],
+      [512, 768, 100],
       'helm/spark-operator.values.yaml: controller.resources',
     ),
     c(
@@ -186,14 +226,16 @@ export function componentSizing(
       'kafka',
       'Kafka broker + KRaft controller',
       'ingest',
-      [1280, 1331, 500],
+      // 640 MiB heap; the rest is page cache (reclaimed before any OOM) and
+      // off-heap buffers.
+      [1152, 1152, 500],
       'base/kafka/kafka.yaml: KafkaNodePool spec.resources',
     ),
     c(
       'kafka-topic-operator',
       'Strimzi topic operator',
       'ingest',
-      [256, 320, 100],
+      [224, 256, 100],
       'base/kafka/kafka.yaml: entityOperator.topicOperator.resources',
     ),
     c(
@@ -219,24 +261,28 @@ export function componentSizing(
     ),
     c(
       'speed-executor',
-      'Speed job executor',
+      'Speed job executor (JVM and Python workers)',
       'speed',
-      [1024, 1024, sparkCores],
-      'base/spark/speed.yaml: executor memory + memoryOverhead',
-      { replicas: executors },
+      // 512 MiB heap, 384 MiB JVM overhead, and 256 MiB for the Python
+      // workers that insert each partition into ClickHouse (two cores: two
+      // workers of 128 MiB), so they no longer share the JVM's overhead.
+      [1152, 1152, sparkCores],
+      'base/spark/speed.yaml: executor memory + memoryOverhead + spark.executor.pyspark.memory',
+      { replicas: executors, pysparkMiB: 256 },
     ),
     c(
       'clickhouse',
       'ClickHouse (speed-layer serving)',
       'serving',
-      [1536, 1536, 500],
+      // The server caps itself at 75% of this (max_server_memory_usage_to_ram_ratio).
+      [1280, 1280, 500],
       'base/clickhouse/statefulset.yaml',
     ),
     c(
       'airflow-api-server',
       'Airflow API server',
       'orchestration',
-      [640, 768, 100],
+      [576, 640, 100],
       'helm/airflow.values.yaml: apiServer.resources',
     ),
     c(
@@ -312,19 +358,19 @@ export function componentSizing(
     ),
     c(
       'batch-driver',
-      'Batch job driver (Spark, during a run)',
+      'Batch job driver (Spark, during a load)',
       'batch',
       [1024, 1024, 500],
       'base/spark/batch.yaml: driver memory + memoryOverhead',
-      { phase: 'burst' },
+      { phase: 'burst', burstRuns: ['batch-load'] },
     ),
     c(
       'batch-executor',
-      'Batch job executor (during a run)',
+      'Batch job executor (during a load)',
       'batch',
       [1024, 1024, sparkCores],
       'base/spark/batch.yaml: executor memory + memoryOverhead',
-      { phase: 'burst' },
+      { phase: 'burst', burstRuns: ['batch-load'] },
     ),
     c(
       'dbt-build',
@@ -332,15 +378,19 @@ export function componentSizing(
       'batch',
       [384, 512, 200],
       'DAG repo pipeline.json: dbt.resources (the dbt DAG pod)',
-      { phase: 'burst' },
+      { phase: 'burst', burstRuns: ['dbt-build'] },
     ),
     c(
       'airflow-task',
-      'Airflow task pod (KubernetesExecutor, during a run)',
+      'Airflow task pod (KubernetesExecutor; one at a time)',
       'orchestration',
       [448, 512, 100],
       'helm/airflow.values.yaml: workers.resources',
-      { phase: 'burst' },
+      {
+        phase: 'burst',
+        burstRuns: BURST_RUNS,
+        replicas: AIRFLOW_PARALLELISM,
+      },
     ),
     c(
       'kafka-connect-build',
@@ -369,6 +419,21 @@ export function componentSizing(
   ];
 }
 
+const RUN_TEXT: Record<BurstRun, string> = {
+  'batch-load': 'a batch load',
+  'dbt-build': 'a dbt build',
+};
+
+/** When a container runs, in words (the memory tables of the UI and the README). */
+export function describePhase(component: ComponentSizing): string {
+  if (component.phase === 'steady') return 'always';
+  if (component.phase === 'deploy') return 'once, while deploying';
+  const runs = component.burstRuns ?? BURST_RUNS;
+  return runs.length === BURST_RUNS.length
+    ? 'during any Airflow task (one at a time)'
+    : `during ${runs.map(run => RUN_TEXT[run]).join(' or ')}`;
+}
+
 /** The memory plan of a pipeline's deployment against its budget. */
 export function memoryPlan(spec: LambdaPipeline): MemoryPlan {
   return memoryPlanFor(
@@ -382,16 +447,25 @@ export function memoryPlanFor(
   budgetMiB: number,
 ): MemoryPlan {
   const components = componentSizing(targetEventsPerSecond);
-  const sum = (phase: ComponentSizing['phase']) =>
-    components
-      .filter(component => component.phase === phase)
-      .reduce(
-        (total, component) => total + component.limitMiB * component.replicas,
-        0,
-      );
-  const steadyLimitMiB = sum('steady');
-  const burstLimitMiB = sum('burst');
-  const deployLimitMiB = sum('deploy');
+  const sum = (selected: ComponentSizing[]) =>
+    selected.reduce(
+      (total, component) => total + component.limitMiB * component.replicas,
+      0,
+    );
+  const inPhase = (phase: Phase) =>
+    components.filter(component => component.phase === phase);
+  const steadyLimitMiB = sum(inPhase('steady'));
+  // One run at a time (AIRFLOW_PARALLELISM): the largest run is the burst.
+  const burstLimitMiB = Math.max(
+    ...BURST_RUNS.map(run =>
+      sum(
+        inPhase('burst').filter(component =>
+          (component.burstRuns ?? BURST_RUNS).includes(run),
+        ),
+      ),
+    ),
+  );
+  const deployLimitMiB = sum(inPhase('deploy'));
   const peakLimitMiB = steadyLimitMiB + Math.max(burstLimitMiB, deployLimitMiB);
   return {
     budgetMiB,
@@ -401,7 +475,7 @@ export function memoryPlanFor(
     deployLimitMiB,
     peakLimitMiB,
     headroomMiB: budgetMiB - peakLimitMiB,
-    fits: peakLimitMiB <= budgetMiB,
+    fits: budgetMiB - peakLimitMiB >= MIN_HEADROOM_MIB,
   };
 }
 

@@ -108,7 +108,7 @@ describe('validatePipelineSpec', () => {
       specWith(s => (s.spec.resources = { memoryBudget: '8Gi' })),
     );
     expect(problem).toMatch(
-      /^spec\.resources\.memoryBudget: 8Gi is below the 15\.\d GiB this pipeline needs \(12\.\d GiB steady \+ 3\.0 GiB while a batch run is active\), 7\.\d GiB over; the largest parts are /,
+      /^spec\.resources\.memoryBudget: 8Gi is below the 1[56]\.\d GiB this pipeline needs \(12\.\d GiB steady \+ 2\.5 GiB while a batch load runs \+ 1\.0 GiB kept free for the node\), [78]\.\d GiB over; the largest parts are /,
     );
     expect(problem).toContain('ClickHouse');
     expect(problem).toContain('raise the budget');
@@ -119,7 +119,9 @@ describe('validatePipelineSpec', () => {
       specWith(s => (s.spec.throughput = { targetEventsPerSecond: 200_000 })),
     );
     expect(problem).toMatch(/^spec\.resources\.memoryBudget: 16Gi is below/);
-    expect(problem).toContain('Speed job executor 8.0 GiB');
+    expect(problem).toContain(
+      'Speed job executor (JVM and Python workers) 9.0 GiB',
+    );
   });
 
   it('rejects a secret value where a Secret name is expected, without echoing it', () => {

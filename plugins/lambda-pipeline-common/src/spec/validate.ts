@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { clickhouseDatabase, datasetTableName } from '../naming/pipelineNames';
 import { formatMiB } from '../sizing/quantity';
 import { parseMemoryMiB } from '../sizing/quantity';
-import { memoryPlanFor } from '../sizing/sizing';
+import { MIN_HEADROOM_MIB, memoryPlanFor } from '../sizing/sizing';
 import { isExactNumericType, isKeyableType, isTimestampType } from './columns';
 import {
   LambdaPipeline,
@@ -106,17 +106,17 @@ function memoryProblems(
     {
       path: 'spec.resources.memoryBudget',
       message: `${memoryBudget} is below the ${formatMiB(
-        plan.peakLimitMiB,
+        plan.peakLimitMiB + MIN_HEADROOM_MIB,
       )} this pipeline needs (${formatMiB(
         plan.steadyLimitMiB,
       )} steady + ${formatMiB(
         Math.max(plan.burstLimitMiB, plan.deployLimitMiB),
       )} ${
         plan.burstLimitMiB >= plan.deployLimitMiB
-          ? 'while a batch run is active'
+          ? 'while a batch load runs'
           : 'while it is being deployed'
-      }), ${formatMiB(
-        -plan.headroomMiB,
+      } + ${formatMiB(MIN_HEADROOM_MIB)} kept free for the node), ${formatMiB(
+        MIN_HEADROOM_MIB - plan.headroomMiB,
       )} over; the largest parts are ${largest}. Give Docker Desktop more memory and raise the budget, or lower the throughput target`,
     },
   ];

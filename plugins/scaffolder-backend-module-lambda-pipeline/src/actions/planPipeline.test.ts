@@ -105,7 +105,7 @@ describe('lambda:pipeline:plan', () => {
     );
     expect(plan.sizing.partitions).toBe(4);
     expect(summary).toMatch(
-      /^Pipeline payments: 2 source table\(s\), 4 partitions per CDC topic for 20,000 events\/s, 1 speed executor\(s\); memory 15\.\d GiB of 16\.0 GiB/,
+      /^Pipeline payments: 2 source table\(s\), 4 partitions per CDC topic for 20,000 events\/s, 1 speed executor\(s\); memory 1[45]\.\d GiB of 16\.0 GiB/,
     );
   });
 
@@ -141,7 +141,7 @@ describe('lambda:pipeline:plan', () => {
           /^spec\.secrets\.snowflake \(form field 'secretSnowflake'\): this looks like a credential value/,
         ),
         expect.stringMatching(
-          /^spec\.resources\.memoryBudget \(form field 'memoryBudget'\): 12Gi is below the 15\.\d GiB this pipeline needs/,
+          /^spec\.resources\.memoryBudget \(form field 'memoryBudget'\): 12Gi is below the 16\.\d GiB this pipeline needs/,
         ),
       ]),
     );
@@ -165,7 +165,7 @@ describe('lambda:pipeline:plan', () => {
       input: { values: { ...FORM, memoryBudget: '8Gi' } as any },
     });
     await expect(action.handler(ctx)).rejects.toThrow(
-      /8Gi is below the 15\.\d GiB this pipeline needs .*, 7\.\d GiB over; the largest parts are/,
+      /8Gi is below the 16\.\d GiB this pipeline needs .*, 8\.\d GiB over; the largest parts are/,
     );
   });
 
@@ -179,7 +179,7 @@ describe('lambda:pipeline:plan', () => {
     expect(info).toHaveBeenCalledWith(expect.stringMatching(/\(dry run\)$/));
     expect(info).toHaveBeenCalledWith(
       expect.stringMatching(
-        /^ {2}ClickHouse \(speed-layer serving\): 1 x 1\.5 GiB limit$/,
+        /^ {2}ClickHouse \(speed-layer serving\): 1 x 1\.3 GiB limit$/,
       ),
     );
   });

@@ -2,6 +2,7 @@ import { InputError } from '@backstage/errors';
 import {
   PipelineFormValues,
   formFieldOf,
+  describePhase,
   formatMiB,
   planPipeline,
   specFromForm,
@@ -102,14 +103,22 @@ export function createPlanPipelineAction(options: PlanPipelineOptions = {}) {
         `of ${formatMiB(memory.budgetMiB)} (${formatMiB(
           memory.steadyLimitMiB,
         )} steady + ` +
-        `${formatMiB(memory.burstLimitMiB)} during batch runs).`;
+        `${formatMiB(
+          memory.burstLimitMiB,
+        )} during the largest Airflow run; ${formatMiB(
+          memory.headroomMiB,
+        )} free).`;
       ctx.logger.info(`${summary}${ctx.isDryRun ? ' (dry run)' : ''}`);
       for (const component of memory.components) {
         ctx.logger.info(
           `  ${component.title}: ${component.replicas} x ${formatMiB(
             component.limitMiB,
           )} limit` +
-            `${component.phase === 'burst' ? ' (during batch runs)' : ''}`,
+            `${
+              component.phase === 'steady'
+                ? ''
+                : ` (${describePhase(component)})`
+            }`,
         );
       }
       ctx.output('spec', result.spec);

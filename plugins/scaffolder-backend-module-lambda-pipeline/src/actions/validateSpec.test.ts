@@ -40,7 +40,7 @@ describe('lambda:spec:validate', () => {
       /^Invalid pipeline spec:\nmetadata\.name: 'Orders!' is not a DNS-safe pipeline name/,
     );
     expect(error.message).toMatch(
-      /\nspec\.resources\.memoryBudget: 8Gi is below the 15\.\d GiB this pipeline needs/,
+      /\nspec\.resources\.memoryBudget: 8Gi is below the 16\.\d GiB this pipeline needs/,
     );
     expect(ctx.output).not.toHaveBeenCalled();
   });

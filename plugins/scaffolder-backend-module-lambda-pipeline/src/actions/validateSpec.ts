@@ -45,7 +45,7 @@ export function createValidateSpecAction() {
           z
             .number()
             .describe(
-              'Sum of all memory limits while a batch run is active, in MiB',
+              'Sum of all memory limits at the peak (steady + the largest Airflow run or the deploy), in MiB',
             ),
       },
     },

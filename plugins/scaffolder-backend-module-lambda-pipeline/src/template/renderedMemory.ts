@@ -105,7 +105,13 @@ export function memoryFromRendered(files: RenderedFile[]): RenderedMemory {
     const app = one(p);
     for (const role of ['driver', 'executor'] as const) {
       const pod = app.spec[role];
-      const total = mib(pod.memory) + mib(pod.memoryOverhead);
+      // Spark sizes a PySpark executor's pod with its Python workers' memory too.
+      const python =
+        role === 'executor' &&
+        app.spec.sparkConf?.['spark.executor.pyspark.memory']
+          ? mib(app.spec.sparkConf['spark.executor.pyspark.memory'])
+          : 0;
+      const total = mib(pod.memory) + mib(pod.memoryOverhead) + python;
       const replicas = role === 'executor' ? pod.instances : 1;
       add(
         `${job}-${role}`,

@@ -404,7 +404,7 @@ describe('Create pipeline: rendered repositories', () => {
     );
     // A budget the form allows but the pipeline does not fit: the planning step names the components.
     expect(await failure({ ...FORM, memoryBudget: '12Gi' })).toMatch(
-      /spec\.resources\.memoryBudget \(form field 'memoryBudget'\): 12Gi is below the 15\.\d GiB this pipeline needs .* over; the largest parts are ClickHouse/,
+      /spec\.resources\.memoryBudget \(form field 'memoryBudget'\): 12Gi is below the 1[56]\.\d GiB this pipeline needs .* kept free for the node\), .* over; the largest parts are Kafka Connect/,
     );
     // Missing keys are refused at the planning step with the field named.
     expect(

@@ -32,7 +32,7 @@ describe('PipelineDesign', () => {
     ).toBeInTheDocument();
     expect(
       screen.getByText(
-        /^Memory plan: 12\.6 GiB steady \+ 3\.0 GiB during batch runs/,
+        /^Memory plan: 12\.5 GiB steady \+ 2\.5 GiB during the largest Airflow run \(1\.8 GiB while deploying\), 1\.0 GiB headroom/,
       ),
     ).toBeInTheDocument();
   });

@@ -6,6 +6,7 @@ import {
 } from '@backstage/core-components';
 import {
   ComponentSizing,
+  describePhase,
   cdcTopicName,
   clickhouseDatabase,
   datasetTableName,
@@ -21,12 +22,6 @@ import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
 import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
 
-const PHASE_TEXT: Record<ComponentSizing['phase'], string> = {
-  steady: 'always',
-  burst: 'during a batch run',
-  deploy: 'once, while deploying',
-};
-
 const memoryColumns: TableColumn<ComponentSizing>[] = [
   { title: 'Component', field: 'title' },
   { title: 'Layer', field: 'layer' },
@@ -39,7 +34,7 @@ const memoryColumns: TableColumn<ComponentSizing>[] = [
   { title: 'Limit', render: row => formatMiB(row.limitMiB), type: 'numeric' },
   {
     title: 'When',
-    render: row => PHASE_TEXT[row.phase],
+    render: row => describePhase(row),
   },
 ];
 
@@ -109,7 +104,7 @@ export const PipelineDesign = (props: { value: PipelineSpecResponse }) => {
                 sizing.memory.steadyLimitMiB,
               )} steady + ${formatMiB(
                 sizing.memory.burstLimitMiB,
-              )} during batch runs (${formatMiB(
+              )} during the largest Airflow run (${formatMiB(
                 sizing.memory.deployLimitMiB,
               )} while deploying), ${formatMiB(
                 sizing.memory.headroomMiB,
