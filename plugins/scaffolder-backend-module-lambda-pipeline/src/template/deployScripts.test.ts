@@ -334,7 +334,7 @@ exit 0
       );
       const read = (key: string) =>
         fs.readFileSync(path.join(airflowDb, key), 'utf8');
-      const keys = [
+      const airflowKeys = [
         'username',
         'password',
         'connection',
@@ -342,7 +342,7 @@ exit 0
         'api-secret-key',
         'jwt-secret',
       ];
-      const first = Object.fromEntries(keys.map(k => [k, read(k)]));
+      const first = Object.fromEntries(airflowKeys.map(k => [k, read(k)]));
       expect(first.username).toBe('airflow');
       expect(first.password).toMatch(/^[0-9a-f]{48}$/);
       expect(first.connection).toBe(
@@ -351,7 +351,7 @@ exit 0
       // A Fernet key: 32 bytes, URL-safe base64, no newline.
       expect(first['fernet-key']).toMatch(/^[A-Za-z0-9_-]{43}=$/);
       expect(Buffer.from(first['fernet-key'], 'base64url').length).toBe(32);
-      for (const k of keys)
+      for (const k of airflowKeys)
         expect({
           k,
           mode: fs.statSync(path.join(airflowDb, k)).mode & 0o077,
@@ -361,7 +361,7 @@ exit 0
 
       // Sealing again seals the same values.
       expect(run('seal-secrets.sh', source).status).toBe(0);
-      expect(Object.fromEntries(keys.map(k => [k, read(k)]))).toEqual(first);
+      expect(Object.fromEntries(airflowKeys.map(k => [k, read(k)]))).toEqual(first);
 
       // An external database: the hand-written connection stays.
       fs.writeFileSync(
@@ -386,7 +386,7 @@ exit 0
     });
 
     it("the in-cluster PostgreSQL's init creates Airflow's database for that connection (on a real PostgreSQL)", async () => {
-      const env = stackUp(['postgres']);
+      const stack = stackUp(['postgres']);
       const result = [...rendered.values()][0];
       const pipeline = yaml.parse(file(result, 'pipeline.yaml'));
       const airflowDb = path.join(
@@ -405,9 +405,9 @@ exit 0
           d => d?.kind === 'ConfigMap' && d.metadata.name === 'postgres-init',
         );
       const admin = new Client({
-        host: env.LP_POSTGRES_HOST,
-        port: Number(env.LP_POSTGRES_PORT),
-        user: env.LP_POSTGRES_USER,
+        host: stack.LP_POSTGRES_HOST,
+        port: Number(stack.LP_POSTGRES_PORT),
+        user: stack.LP_POSTGRES_USER,
         database: 'postgres',
       });
       await admin.connect();
@@ -422,10 +422,10 @@ exit 0
         const ran = spawnSync('sh', [script], {
           encoding: 'utf8',
           env: {
-            PATH: `${env.LP_POSTGRES_BIN}:/usr/bin:/bin`,
-            PGHOST: env.LP_POSTGRES_HOST,
-            PGPORT: env.LP_POSTGRES_PORT,
-            POSTGRES_USER: env.LP_POSTGRES_USER,
+            PATH: `${stack.LP_POSTGRES_BIN}:/usr/bin:/bin`,
+            PGHOST: stack.LP_POSTGRES_HOST,
+            PGPORT: stack.LP_POSTGRES_PORT,
+            POSTGRES_USER: stack.LP_POSTGRES_USER,
             POSTGRES_DB: 'postgres',
             AIRFLOW_DB_USER: read('username'),
             AIRFLOW_DB_PASSWORD: read('password'),
@@ -436,8 +436,8 @@ exit 0
         // The chart's connection, pointed at this server, logs in and may
         // create Airflow's tables.
         const airflow = new Client({
-          host: env.LP_POSTGRES_HOST,
-          port: Number(env.LP_POSTGRES_PORT),
+          host: stack.LP_POSTGRES_HOST,
+          port: Number(stack.LP_POSTGRES_PORT),
           user: decodeURIComponent(connection.username),
           password: decodeURIComponent(connection.password),
           database,
