@@ -147,6 +147,8 @@ export interface PipelinePlan {
   };
   names: {
     kafkaCluster: string;
+    /** The KafkaNodePool (controller and broker in one). */
+    kafkaNodePool: string;
     kafkaBootstrap: string;
     kafkaConnect: string;
     cdcConnector: string;
@@ -213,6 +215,29 @@ export interface PipelinePlan {
   };
   /** Heap of each spark-submit JVM inside the Spark operator's controller. */
   sparkSubmitHeapMiB: number;
+  /**
+   * The pipeline's persistent volumes. On its own kind cluster (scripts/up.sh)
+   * each is a PersistentVolume on a host directory mounted into the node
+   * (kind/cluster.yaml), bound to its claim by name, so the data outlives
+   * the cluster; elsewhere the claims are provisioned dynamically.
+   */
+  volumes: {
+    /** The StorageClass of the host-directory volumes (no provisioner). */
+    storageClass: string;
+    /** Where the host directory appears inside the kind node. */
+    nodePath: string;
+    /** By what keeps its data there. */
+    claims: Record<
+      'postgres' | 'clickhouse' | 'kafka' | 'airflowLogs',
+      {
+        /** The directory under nodePath and under the host's data directory. */
+        dir: string;
+        /** The PersistentVolumeClaim, as its owner names it. */
+        claim: string;
+        size: string;
+      }
+    >;
+  };
   /**
    * What the generated Spark jobs and DAGs read (`jobs/pipeline.json`): every
    * name and type they need, so no Python code re-derives a name.
@@ -493,8 +518,39 @@ function sparkImage(spec: LambdaPipeline): PipelinePlan['sparkImage'] {
   };
 }
 
+/** The Kafka node pool (deploy/base/kafka/kafka.yaml): controller and broker in one. */
+const KAFKA_NODE_POOL = 'combined';
+
 /** Bump when images/dbt/Dockerfile changes what it builds: a new tag. */
 const DBT_IMAGE_REVISION = 1;
+
+function pipelineVolumes(spec: LambdaPipeline): PipelinePlan['volumes'] {
+  const kafkaCluster = kafkaClusterName(spec);
+  return {
+    storageClass: 'lambda-pipelines-host',
+    nodePath: '/var/lib/lambda-pipelines',
+    claims: {
+      // StatefulSet claims are <template>-<statefulset>-<ordinal>.
+      postgres: { dir: 'postgres', claim: 'data-postgres-0', size: '10Gi' },
+      clickhouse: {
+        dir: 'clickhouse',
+        claim: 'data-clickhouse-0',
+        size: '20Gi',
+      },
+      // Strimzi's JBOD claims are data-<volume id>-<cluster>-<pool>-<ordinal>.
+      kafka: {
+        dir: 'kafka',
+        claim: `data-0-${kafkaCluster}-${KAFKA_NODE_POOL}-0`,
+        size: '20Gi',
+      },
+      airflowLogs: {
+        dir: 'airflow-logs',
+        claim: 'airflow-logs',
+        size: '5Gi',
+      },
+    },
+  };
+}
 
 function dbtImage(spec: LambdaPipeline): PipelinePlan['dbtImage'] {
   const base = pinnedImage('pythonImage');
@@ -799,6 +855,7 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
     },
     names: {
       kafkaCluster,
+      kafkaNodePool: KAFKA_NODE_POOL,
       kafkaBootstrap: `${kafkaCluster}-kafka-bootstrap:9092`,
       kafkaConnect: kafkaConnectName(spec),
       cdcConnector: cdcConnectorName(spec),
@@ -858,6 +915,7 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
     sparkImage: sparkImage(spec),
     dbtImage: dbtImage(spec),
     sparkSubmitHeapMiB: SPARK_SUBMIT_HEAP_MIB,
+    volumes: pipelineVolumes(spec),
     ports: PORTS,
     nodePorts: NODE_PORTS,
     endpoints:

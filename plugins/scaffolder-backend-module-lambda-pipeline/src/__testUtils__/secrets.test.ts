@@ -113,6 +113,16 @@ describe('scanForSecrets: positives', () => {
 });
 
 describe('scanForSecrets: negatives', () => {
+  it("passes kustomize patch paths (JSON pointers), but not a blob that starts with '/'", () => {
+    expect(
+      scan(
+        'kustomization.yaml',
+        'patches:\n  - patch: |-\n      - op: add\n        path: /spec/volumeClaimTemplates/0/spec/storageClassName\n',
+      ),
+    ).toEqual([]);
+    expect(scan('values.yaml', `key: /${BLOB}`)).toHaveLength(1);
+  });
+
   it('passes a README that talks about passwords in prose', () => {
     expect(
       scan(

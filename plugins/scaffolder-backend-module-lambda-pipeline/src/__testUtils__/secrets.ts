@@ -174,7 +174,9 @@ function isBase64Blob(value: string): string | undefined {
     /^[0-9a-f]+$/i.test(value) ||
     !/[0-9]/.test(value) ||
     !/[a-z]/.test(value) ||
-    !/[A-Z]/.test(value)
+    !/[A-Z]/.test(value) ||
+    // A JSON pointer (kustomize's patch paths): /spec/volumeClaimTemplates/0/...
+    /^(\/([a-z][A-Za-z]*|\d+))+$/.test(value)
   ) {
     return undefined;
   }

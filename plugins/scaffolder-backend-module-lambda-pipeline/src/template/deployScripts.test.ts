@@ -361,7 +361,9 @@ exit 0
 
       // Sealing again seals the same values.
       expect(run('seal-secrets.sh', source).status).toBe(0);
-      expect(Object.fromEntries(airflowKeys.map(k => [k, read(k)]))).toEqual(first);
+      expect(Object.fromEntries(airflowKeys.map(k => [k, read(k)]))).toEqual(
+        first,
+      );
 
       // An external database: the hand-written connection stays.
       fs.writeFileSync(
@@ -507,6 +509,59 @@ exit 0
       ).toBe('generated-key');
     });
 
+    it("gives a new cluster the host's data directory, with a writable directory per volume, before anything uses them", () => {
+      const result = [...rendered.values()][0];
+      const plan = yaml.parse(file(result, 'pipeline.yaml'));
+      const dataDir = path.join(
+        dir,
+        'home/.local/share/lambda-pipelines',
+        plan.metadata.name,
+        'volumes',
+      );
+      const create = indexOf(/^kind create cluster /);
+      expect(log()[create]).toBe(
+        `kind create cluster --config ${dir}/repo/.build/kind-cluster.yaml --wait 120s`,
+      );
+      expect(fs.statSync(dataDir).isDirectory()).toBe(true);
+      // The committed config, with the data directory in place of LP_DATA_DIR.
+      const committed = file(result, 'kind/cluster.yaml');
+      expect(committed).toContain('hostPath: LP_DATA_DIR\n');
+      expect(
+        fs.readFileSync(
+          path.join(dir, 'repo/.build/kind-cluster.yaml'),
+          'utf8',
+        ),
+      ).toBe(
+        committed.replace('hostPath: LP_DATA_DIR', `hostPath: ${dataDir}`),
+      );
+      const mount = yaml
+        .parse(committed)
+        .nodes[0].extraMounts.find((m: any) => m.hostPath === 'LP_DATA_DIR');
+      const volumes = yaml
+        .parseAllDocuments(
+          file(result, 'deploy/overlays/kind-cluster/volumes.yaml'),
+        )
+        .map(d => d.toJS())
+        .filter(d => d?.kind === 'PersistentVolume');
+      expect(volumes.length).toBe(4);
+      const dirs = volumes.map((v: any) => {
+        expect(path.posix.dirname(v.spec.hostPath.path)).toBe(
+          mount.containerPath,
+        );
+        return path.posix.basename(v.spec.hostPath.path);
+      });
+      const mkdir = indexOf(
+        /^docker exec \S+-control-plane sh -c cd .* mkdir -p/,
+      );
+      expect(log()[mkdir]).toBe(
+        `docker exec ${plan.metadata.name}-control-plane sh -c cd ${
+          mount.containerPath
+        } && mkdir -p ${dirs.join(' ')} && chmod 0777 ${dirs.join(' ')}`,
+      );
+      expect(mkdir).toBeGreaterThan(create);
+      expect(indexOf(/-k \S+\/\.build\/apply$/)).toBeGreaterThan(mkdir);
+    });
+
     it('builds the Spark image from the repository, pushes it under a tag of its content and applies the manifests with that tag', () => {
       const result = [...rendered.values()][0];
       const plan = yaml.parse(file(result, 'pipeline.yaml'));
@@ -549,6 +604,40 @@ exit 0
         .map(f => f.content)
         .join('\n');
       expect(manifests).toContain(`image: ${image.name}:`);
+    });
+
+    it('down keeps the data unless --delete-data, which empties it inside the node before the cluster goes', () => {
+      const plan = yaml.parse(file([...rendered.values()][0], 'pipeline.yaml'));
+      const dataDir = path.join(
+        dir,
+        'home/.local/share/lambda-pipelines',
+        plan.metadata.name,
+        'volumes',
+      );
+      fs.mkdirSync(path.join(dataDir, 'postgres'), { recursive: true });
+      fs.writeFileSync(path.join(dataDir, 'postgres/PG_VERSION'), '17');
+      const wrong = run('down.sh', '--delete');
+      expect(wrong.status).toBe(2);
+      expect(wrong.stderr).toContain('unknown option --delete');
+
+      fs.writeFileSync(path.join(dir, 'fake/cluster'), '');
+      const kept = run('down.sh');
+      expect(kept.status).toBe(0);
+      expect(kept.stdout).toContain(`volumes kept in ${dataDir}`);
+      expect(fs.existsSync(path.join(dataDir, 'postgres/PG_VERSION'))).toBe(
+        true,
+      );
+
+      fs.writeFileSync(path.join(dir, 'fake/cluster'), '');
+      fs.writeFileSync(path.join(dir, 'fake/log'), '');
+      const deleted = run('down.sh', '--delete-data');
+      expect(deleted.status).toBe(0);
+      const empty = indexOf(/^docker exec \S+-control-plane sh -c rm -rf /);
+      expect(log()[empty]).toBe(
+        `docker exec ${plan.metadata.name}-control-plane sh -c rm -rf /var/lib/lambda-pipelines/*`,
+      );
+      expect(indexOf(/^kind delete cluster/)).toBeGreaterThan(empty);
+      expect(fs.existsSync(dataDir)).toBe(false);
     });
   });
 

@@ -202,8 +202,8 @@ describe('Create pipeline: rendered repositories', () => {
         expect([...namespaces]).toEqual([planOf(result).namespace]);
 
         // The pipeline's own cluster (scripts/up.sh) differs from the kind
-        // overlay only by the Spark UI's NodePort, which kind maps: a cluster
-        // shared by several pipelines could hold that port once.
+        // overlay by the Spark UI's NodePort, which kind maps: a cluster
+        // shared by several pipelines could hold that port once...
         const plan = planOf(result);
         const own = yaml
           .parseAllDocuments(
@@ -231,7 +231,76 @@ describe('Create pipeline: rendered repositories', () => {
           ],
         ]);
         expect(built.some((o: any) => o.spec?.type === 'NodePort')).toBe(false);
-        expect(own.filter(o => !isUi(o))).toEqual(built.filter(o => !isUi(o)));
+
+        // ...and by the volumes on host directories: every claim the
+        // workloads make takes the host-directory class and has a volume
+        // bound to it by name, and nothing else.
+        const volumeKinds = [
+          'StorageClass',
+          'PersistentVolume',
+          'PersistentVolumeClaim',
+        ];
+        const isVolume = (o: any) => volumeKinds.includes(o.kind);
+        expect(built.filter(isVolume)).toEqual([]);
+        const claims = [
+          ...own
+            .filter((o: any) => o.kind === 'StatefulSet')
+            .flatMap((o: any) =>
+              o.spec.volumeClaimTemplates.map((t: any) => ({
+                claim: `${t.metadata.name}-${o.metadata.name}-0`,
+                storageClass: t.spec.storageClassName,
+              })),
+            ),
+          ...own
+            .filter((o: any) => o.kind === 'KafkaNodePool')
+            .flatMap((o: any) =>
+              o.spec.storage.volumes.map((v: any) => ({
+                claim: `data-${v.id}-${o.metadata.labels['strimzi.io/cluster']}-${o.metadata.name}-0`,
+                storageClass: v.class,
+              })),
+            ),
+          ...own
+            .filter((o: any) => o.kind === 'PersistentVolumeClaim')
+            .map((o: any) => ({
+              claim: o.metadata.name,
+              storageClass: o.spec.storageClassName,
+            })),
+        ];
+        expect(claims.map(c => c.claim)).toContain(
+          plan.volumes.claims.airflowLogs.claim,
+        );
+        for (const c of claims)
+          expect(c.storageClass).toBe(plan.volumes.storageClass);
+        const pvs = own.filter((o: any) => o.kind === 'PersistentVolume');
+        expect(pvs.map((pv: any) => pv.spec.claimRef.name).sort()).toEqual(
+          claims.map(c => c.claim).sort(),
+        );
+        for (const pv of pvs) {
+          expect(pv.spec.claimRef.namespace).toBe(plan.namespace);
+          expect(pv.spec.storageClassName).toBe(plan.volumes.storageClass);
+          expect(pv.spec.persistentVolumeReclaimPolicy).toBe('Retain');
+          expect(pv.spec.hostPath.path).toMatch(
+            new RegExp(`^${plan.volumes.nodePath}/[a-z-]+$`),
+          );
+        }
+        expect(
+          own.filter(
+            (o: any) =>
+              o.kind === 'StorageClass' &&
+              o.metadata.name === plan.volumes.storageClass,
+          ),
+        ).toHaveLength(1);
+        // Apart from that, the same objects.
+        const withoutClasses = (o: any) => {
+          const copy = JSON.parse(JSON.stringify(o));
+          for (const t of copy.spec?.volumeClaimTemplates ?? [])
+            delete t.spec.storageClassName;
+          for (const v of copy.spec?.storage?.volumes ?? []) delete v.class;
+          return copy;
+        };
+        expect(
+          own.filter(o => !isUi(o) && !isVolume(o)).map(withoutClasses),
+        ).toEqual(built.filter(o => !isUi(o)).map(withoutClasses));
         expect(own.flatMap((o: any) => validator.validate(o))).toEqual([]);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });

@@ -14,6 +14,9 @@ $ConfigHome = if ($env:XDG_CONFIG_HOME) { $env:XDG_CONFIG_HOME } elseif ($IsWind
 $Keys = if ($env:LP_SEALING_KEY_DIR) { $env:LP_SEALING_KEY_DIR } else { Join-Path $ConfigHome "lambda-pipelines/$Cluster" }
 $KeyFile = Join-Path $Keys 'sealed-secrets.key'
 $CertFile = Join-Path $Keys 'sealed-secrets.crt'
+# The pipeline's volumes, on the host (see up.sh); down.ps1 -DeleteData removes them.
+$DataHome = if ($env:XDG_DATA_HOME) { $env:XDG_DATA_HOME } elseif ($IsWindows) { $env:LOCALAPPDATA } else { Join-Path $HOME '.local/share' }
+$DataDir = if ($env:LP_DATA_DIR) { $env:LP_DATA_DIR } else { Join-Path $DataHome "lambda-pipelines/$Cluster/volumes" }
 
 function Step($Message) { Write-Host "`n==> $Message" }
 function Invoke-Checked {
@@ -32,11 +35,20 @@ if ($running -ne 'true') {
   Invoke-Checked docker @('run', '-d', '--restart=always', '-p', "127.0.0.1:${RegistryPort}:5000", '--network', 'bridge', '--name', $RegistryName, '${{ p.versions.registry.source }}:${{ p.versions.registry.version }}')
 }
 
-Step "kind cluster $Cluster"
+Step "kind cluster $Cluster (volumes in $DataDir)"
 if (-not ((kind get clusters) -contains $Cluster)) {
-  Invoke-Checked kind @('create', 'cluster', '--config', (Join-Path $Root 'kind/cluster.yaml'), '--wait', '120s')
+  New-Item -ItemType Directory -Force -Path $DataDir, (Join-Path $Root '.build') | Out-Null
+  # kind takes no variables: the config with the data directory filled in
+  # (forward slashes, which kind accepts for Windows paths too).
+  $kindConfig = Join-Path $Root '.build/kind-cluster.yaml'
+  $hostDir = (Resolve-Path $DataDir).Path.Replace('\', '/')
+  (Get-Content -Raw (Join-Path $Root 'kind/cluster.yaml')).Replace('hostPath: LP_DATA_DIR', "hostPath: $hostDir") |
+    Set-Content -Encoding utf8 -NoNewline $kindConfig
+  Invoke-Checked kind @('create', 'cluster', '--config', $kindConfig, '--wait', '120s')
 }
 $node = "$Cluster-control-plane"
+# One directory per volume, writable by every pod's user (see up.sh).
+Invoke-Checked docker @('exec', $node, 'sh', '-c', 'cd ${{ p.volumes.nodePath }} && mkdir -p{% for key, c in p.volumes.claims %} ${{ c.dir }}{% endfor %} && chmod 0777{% for key, c in p.volumes.claims %} ${{ c.dir }}{% endfor %}')
 # containerd on the node pulls from the registry under both of its names (see up.sh).
 docker network connect kind $RegistryName 2>$null
 foreach ($registry in '${{ p.registry.cluster }}', '${{ p.registry.host }}') {

@@ -14,6 +14,9 @@ ROOT=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
 # repository (and outside the cluster, which down.sh deletes): the committed
 # SealedSecrets decrypt only with it.
 KEYS=${LP_SEALING_KEY_DIR:-${XDG_CONFIG_HOME:-$HOME/.config}/lambda-pipelines/$CLUSTER}
+# The pipeline's volumes, on the host (kind/cluster.yaml mounts it into the
+# node): they outlive the cluster; scripts/down.sh --delete-data removes them.
+DATA_DIR=${LP_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/lambda-pipelines/$CLUSTER/volumes}
 
 step() { printf '\n==> %s\n' "$*"; }
 fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -28,10 +31,17 @@ if [ "$(docker inspect -f '{{.State.Running}}' "$REGISTRY_NAME" 2>/dev/null || t
     --name "$REGISTRY_NAME" ${{ p.versions.registry.source }}:${{ p.versions.registry.version }}
 fi
 
-step "kind cluster ${CLUSTER}"
+step "kind cluster ${CLUSTER} (volumes in $DATA_DIR)"
 if ! kind get clusters | grep -qx "$CLUSTER"; then
-  kind create cluster --config "$ROOT/kind/cluster.yaml" --wait 120s
+  mkdir -p "$DATA_DIR" "$ROOT/.build"
+  # kind takes no variables: the config with the data directory filled in.
+  sed "s|hostPath: LP_DATA_DIR\$|hostPath: $DATA_DIR|" "$ROOT/kind/cluster.yaml" >"$ROOT/.build/kind-cluster.yaml"
+  kind create cluster --config "$ROOT/.build/kind-cluster.yaml" --wait 120s
 fi
+# One directory per volume, writable by every pod's user (as kind's own
+# local-path provisioner makes them): PostgreSQL, ClickHouse, Kafka and
+# Airflow run as different users.
+docker exec "${CLUSTER}-control-plane" sh -c 'cd ${{ p.volumes.nodePath }} && mkdir -p{% for key, c in p.volumes.claims %} ${{ c.dir }}{% endfor %} && chmod 0777{% for key, c in p.volumes.claims %} ${{ c.dir }}{% endfor %}'
 # containerd on the node pulls from the registry under both of its names:
 # ${{ p.registry.cluster }}, which the manifests and Strimzi's Connect build use,
 # and ${{ p.registry.host }} (kind's recipe); both over plain HTTP.
