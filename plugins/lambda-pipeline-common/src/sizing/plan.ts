@@ -668,10 +668,12 @@ export function planPipeline(spec: LambdaPipeline): PipelinePlan {
             // Spark's own unit suffix: 'm' is MiB here.
             sparkMemory: `${
               component.limitMiB -
-              SPARK_MEMORY_OVERHEAD_MIB -
+              (component.sparkOverheadMiB ?? SPARK_MEMORY_OVERHEAD_MIB) -
               (component.pysparkMiB ?? 0)
             }m`,
-            sparkMemoryOverhead: `${SPARK_MEMORY_OVERHEAD_MIB}m`,
+            sparkMemoryOverhead: `${
+              component.sparkOverheadMiB ?? SPARK_MEMORY_OVERHEAD_MIB
+            }m`,
             ...(component.pysparkMiB
               ? { pysparkMemory: `${component.pysparkMiB}m` }
               : {}),

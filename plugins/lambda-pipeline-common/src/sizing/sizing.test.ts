@@ -68,10 +68,27 @@ describe('sizing', () => {
     plan.components.forEach(c =>
       expect(c.requestMiB).toBeLessThanOrEqual(c.limitMiB),
     );
-    // Spark pods need at least 384 MiB of overhead on top of the JVM heap.
-    plan.components
-      .filter(c => c.id.includes('executor') || c.id.includes('driver'))
-      .forEach(c => expect(c.limitMiB).toBeGreaterThanOrEqual(1024));
+    // Spark pods need at least 384 MiB of overhead on top of the JVM heap,
+    // and a heap of at least 450 MiB (Spark refuses less: 1.5 x its 300 MiB
+    // reserve); the PySpark drivers keep 512 MiB for the Python driver.
+    const spark = plan.components.filter(
+      c => c.id.includes('executor') || c.id.includes('driver'),
+    );
+    expect(spark.length).toBe(4);
+    for (const c of spark) {
+      const overhead = c.sparkOverheadMiB ?? 384;
+      expect({ id: c.id, overhead: overhead >= 384 }).toEqual({
+        id: c.id,
+        overhead: true,
+      });
+      expect({
+        id: c.id,
+        heap: c.limitMiB - overhead - (c.pysparkMiB ?? 0) >= 450,
+      }).toEqual({ id: c.id, heap: true });
+    }
+    expect(
+      spark.filter(c => c.id.endsWith('driver')).map(c => c.sparkOverheadMiB),
+    ).toEqual([512, 512]);
   });
 
   it('counts one Airflow run at a time: the largest of a batch load (task pod + Spark pods) and a dbt build (task pod + dbt pod)', () => {

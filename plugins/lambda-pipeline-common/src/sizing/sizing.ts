@@ -73,6 +73,8 @@ export interface ComponentSizing {
    * heap and the JVM's overhead.
    */
   pysparkMiB?: number;
+  /** For a Spark pod: its memoryOverhead, when not SPARK_MEMORY_OVERHEAD_MIB. */
+  sparkOverheadMiB?: number;
   /**
    * Where the rendered platform repo sets this container's resources, or
    * undefined for what kind itself runs (control plane) or runs beside it
@@ -114,6 +116,13 @@ export interface PipelineSizing {
  */
 export const SPARK_MEMORY_OVERHEAD_MIB = 384;
 
+/**
+ * A PySpark driver's overhead: the JVM's native memory and the Python
+ * driver process beside it (pyspark, py4j, the job's own code and the
+ * micro-batch function), which live outside the heap.
+ */
+export const PYSPARK_DRIVER_OVERHEAD_MIB = 512;
+
 /** Heap of a spark-submit JVM in the Spark operator's controller. */
 export const SPARK_SUBMIT_HEAP_MIB = 192;
 
@@ -124,7 +133,10 @@ const c = (
   [requestMiB, limitMiB, cpuRequestMillis]: [number, number, number],
   renderedIn: string | undefined,
   extra: Partial<
-    Pick<ComponentSizing, 'replicas' | 'phase' | 'burstRuns' | 'pysparkMiB'>
+    Pick<
+      ComponentSizing,
+      'replicas' | 'phase' | 'burstRuns' | 'pysparkMiB' | 'sparkOverheadMiB'
+    >
   > = {},
 ): ComponentSizing => ({
   id,
@@ -137,6 +149,9 @@ const c = (
   phase: extra.phase ?? 'steady',
   ...(extra.burstRuns ? { burstRuns: extra.burstRuns } : {}),
   ...(extra.pysparkMiB ? { pysparkMiB: extra.pysparkMiB } : {}),
+  ...(extra.sparkOverheadMiB
+    ? { sparkOverheadMiB: extra.sparkOverheadMiB }
+    : {}),
   renderedIn,
 });
 
@@ -256,8 +271,11 @@ export function componentSizing(
       'speed-driver',
       'Speed job driver (Spark Structured Streaming)',
       'speed',
+      // 512 MiB heap; 512 MiB overhead for the JVM's native memory and the
+      // Python driver, which runs each micro-batch's function.
       [1024, 1024, 500],
       'base/spark/speed.yaml: driver memory + memoryOverhead',
+      { sparkOverheadMiB: PYSPARK_DRIVER_OVERHEAD_MIB },
     ),
     c(
       'speed-executor',
@@ -362,7 +380,11 @@ export function componentSizing(
       'batch',
       [1024, 1024, 500],
       'base/spark/batch.yaml: driver memory + memoryOverhead',
-      { phase: 'burst', burstRuns: ['batch-load'] },
+      {
+        phase: 'burst',
+        burstRuns: ['batch-load'],
+        sparkOverheadMiB: PYSPARK_DRIVER_OVERHEAD_MIB,
+      },
     ),
     c(
       'batch-executor',
