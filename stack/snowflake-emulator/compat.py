@@ -20,6 +20,11 @@
   works, and a bare column in a MERGE's INSERT VALUES is the source's (dbt's
   incremental models); temporary tables write nothing to fakesnow's global
   catalog, so MERGE works inside a transaction.
+* Query results stay retrievable by query id (``RESULT_SCAN``, the drivers'
+  status checks) for the newest ``RESULTS_KEPT`` queries, as Snowflake keeps
+  them for a day; fakesnow kept every result for the life of the process, so
+  a long-running emulator grew without bound. An older id answers as an
+  expired one does on Snowflake: ``Statement <id> not found`` (000709).
 * Anything fakesnow does not implement answers as Snowflake answers a
   feature it does not have: error ``000002`` (SQLSTATE ``0A000``)
   "Unsupported feature '<what>'", naming the option or statement, instead of
@@ -31,6 +36,8 @@ from __future__ import annotations
 import contextvars
 import json
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -287,6 +294,36 @@ def merge_inserts_read_the_source() -> None:
         return next_merge(expression)
 
     fs_transforms.merge = merge
+
+
+RESULTS_KEPT = 1000
+
+
+class RecentResults(OrderedDict):
+    """fakesnow's results cache, keeping the newest ``limit`` entries.
+
+    Requests run on several threads: every access takes the lock.
+    """
+
+    def __init__(self, limit: int = RESULTS_KEPT) -> None:
+        super().__init__()
+        self.limit = limit
+        self.lock = threading.Lock()
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        with self.lock:
+            super().__setitem__(key, value)
+            while len(self) > self.limit:
+                self.popitem(last=False)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        with self.lock:
+            return super().get(key, default)
+
+
+def bound_results(instance: Any) -> None:
+    """Gives a FakeSnow instance the bounded cache (before its connections are made)."""
+    instance.results_cache = RecentResults()
 
 
 def install() -> None:

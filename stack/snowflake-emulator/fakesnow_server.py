@@ -135,11 +135,14 @@ def main() -> int:
         stages.install(storage, args.front_url)
 
     log = logging.getLogger("fakesnow.launcher")
+    # Results by query id: the newest compat.RESULTS_KEPT, not every one.
+    compat.bound_results(fs_server.shared_fs)
     if args.db_path:
         db_path = Path(args.db_path).resolve()
         db_path.mkdir(parents=True, exist_ok=True)
         # login_request() reads this module global on every login
         fs_server.shared_fs = FakeSnow(db_path=db_path)
+        compat.bound_results(fs_server.shared_fs)
         persist_global_catalog(fs_server.shared_fs, db_path)
         for db_file in sorted(db_path.glob("*.db")):
             fs_server.shared_fs.connect(db_file.stem).close()

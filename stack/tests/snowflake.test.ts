@@ -331,6 +331,31 @@ describe('Snowflake emulator through snowflake-sdk', () => {
     }
   });
 
+  it('keeps the newest 1,000 results retrievable by query id (RESULT_SCAN), and answers an older id as Snowflake answers an expired one', async () => {
+    const connection = await connect();
+    try {
+      const first = await execute(connection, 'SELECT 42 AS ANSWER');
+      const id = first.statement.getQueryId();
+      const scan = (queryId: string) =>
+        execute(connection, `SELECT * FROM TABLE(RESULT_SCAN('${queryId}'))`);
+      expect((await scan(id)).rows).toEqual([{ ANSWER: 42 }]);
+      // 1,000 newer results push the first one out (the scan above is one).
+      let last = '';
+      for (let i = 0; i < 999; i++)
+        last = (
+          await execute(connection, `SELECT ${i} AS N`)
+        ).statement.getQueryId();
+      await expect(scan(id)).rejects.toMatchObject({
+        code: '000709',
+        sqlState: '02000',
+        message: `Statement ${id} not found`,
+      });
+      expect((await scan(last)).rows).toEqual([{ N: 998 }]);
+    } finally {
+      await destroy(connection);
+    }
+  });
+
   it('reports a syntax error with its code and SQL state', async () => {
     const error: any = await execute(connection, 'SELEC 1').then(
       () => undefined,
