@@ -8,7 +8,9 @@ test from writing ``~/airflow``.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -23,7 +25,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="airflow-home-"))
+if "AIRFLOW_HOME" not in os.environ:
+    # A throw-away Airflow home for the test session, removed when it ends.
+    _airflow_home = tempfile.mkdtemp(prefix="airflow-home-")
+    atexit.register(shutil.rmtree, _airflow_home, ignore_errors=True)
+    os.environ["AIRFLOW_HOME"] = _airflow_home
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO_ROOT))
 
