@@ -19,8 +19,16 @@ export function javaBin() {
     : 'java';
 }
 
-/** Copies the runtime dependencies of a pom into `dir` (quiet, batch mode). */
-export function mavenCopyDependencies(pom, dir) {
+/**
+ * Copies the runtime dependencies of a pom into `dir` (quiet, batch mode)
+ * and returns the jars' paths relative to it: file names, or with
+ * `repositoryLayout` the paths of a Maven repository (group/artifact/version/).
+ */
+export function mavenCopyDependencies(
+  pom,
+  dir,
+  { repositoryLayout = false } = {},
+) {
   ensureDir(dir);
   run(
     'mvn',
@@ -32,12 +40,16 @@ export function mavenCopyDependencies(pom, dir) {
       pom,
       'dependency:copy-dependencies',
       `-DoutputDirectory=${dir}`,
+      ...(repositoryLayout ? ['-Dmdep.useRepositoryLayout=true'] : []),
     ],
     {
       timeout: 30 * 60_000,
     },
   );
-  const jars = fs.readdirSync(dir).filter(file => file.endsWith('.jar'));
+  const jars = fs
+    .readdirSync(dir, { recursive: repositoryLayout })
+    .map(file => file.split(path.sep).join('/'))
+    .filter(file => file.endsWith('.jar'));
   if (jars.length === 0)
     throw new Error(`maven copied no jars from ${pom} into ${dir}`);
   return jars;

@@ -18,6 +18,7 @@ import {
   VERSIONS,
   sparkJobsPom,
 } from '../lib/versions.mjs';
+import { mavenCopyDependencies } from './kafka.mjs';
 
 const SPARK_VERSION = VERSIONS.spark.version;
 const LOCK = path.join(REPO_ROOT, 'stack/spark/requirements.lock');
@@ -52,35 +53,10 @@ export function resolveSparkJobJars(dir) {
   const pom = path.join(dir, 'pom.xml');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(pom, sparkJobsPom('spark-jobs-runtime'));
-  const jarsDir = path.join(dir, 'repository');
-  run(
-    'mvn',
-    [
-      '-q',
-      '-B',
-      '-Dstyle.color=never',
-      '-f',
-      pom,
-      'dependency:copy-dependencies',
-      `-DoutputDirectory=${jarsDir}`,
-      '-Dmdep.useRepositoryLayout=true',
-    ],
-    { timeout: 30 * 60_000 },
-  );
-  const jars = [];
-  const walk = current => {
-    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
-      const full = path.join(current, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.jar'))
-        jars.push({
-          path: path.relative(jarsDir, full).split(path.sep).join('/'),
-          sha256: sha256(full),
-        });
-    }
-  };
-  walk(jarsDir);
-  return jars.sort((a, b) => a.path.localeCompare(b.path));
+  const repository = path.join(dir, 'repository');
+  return mavenCopyDependencies(pom, repository, { repositoryLayout: true })
+    .map(jar => ({ path: jar, sha256: sha256(path.join(repository, jar)) }))
+    .sort((a, b) => a.path.localeCompare(b.path));
 }
 
 /** What differs between two jar lists, for a message ('' when equal). */

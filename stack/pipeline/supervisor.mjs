@@ -16,6 +16,7 @@ import { components } from '../components/index.mjs';
 import { componentContext } from '../lib/context.mjs';
 import { parseMix, runLoad } from '../loadgen/loadgen.mjs';
 import { readPlatform } from './platform.mjs';
+import { dbtSnowflakeEnv } from './dbt.mjs';
 import { icebergCatalogConf, sparkSubmitCommand } from './spark.mjs';
 import {
   connectApi,
@@ -231,24 +232,13 @@ async function batchCycle(p) {
     await step(cycle, 'dbt', async () => {
       const work = path.join(stateDir, 'dbt');
       fs.mkdirSync(work, { recursive: true });
-      const [host, port] = new URL(env.LP_SNOWFLAKE_ACCESS_URL).host.split(':');
-      const sf = p.plan.batch.snowflake;
       const dbtEnv = {
         DBT_TARGET: 'snowflake',
         DBT_PROFILES_DIR: path.join(p.dagsDir, 'dbt'),
         DBT_TARGET_PATH: path.join(work, 'target'),
         DBT_LOG_PATH: path.join(work, 'logs'),
         DBT_PACKAGES_INSTALL_PATH: path.join(work, 'dbt_packages'),
-        SNOWFLAKE_ACCOUNT: env.LP_SNOWFLAKE_ACCOUNT,
-        SNOWFLAKE_USER: env.LP_SNOWFLAKE_USER,
-        SNOWFLAKE_PASSWORD: env.LP_SNOWFLAKE_PASSWORD,
-        SNOWFLAKE_ROLE: sf.role,
-        SNOWFLAKE_WAREHOUSE: sf.warehouse,
-        SNOWFLAKE_DATABASE: sf.database,
-        SNOWFLAKE_SCHEMA: sf.schema,
-        SNOWFLAKE_HOST: host,
-        SNOWFLAKE_PORT: port ?? '80',
-        SNOWFLAKE_PROTOCOL: 'http',
+        ...dbtSnowflakeEnv(env, p.plan.batch.snowflake),
         DBT_THREADS: '1',
       };
       // Incremental, as on Snowflake: the emulator runs dbt-snowflake's MERGE.

@@ -258,6 +258,20 @@ export async function icebergCatalogConf(
   return spark.icebergCatalogConf(env, warehouse);
 }
 
+/** The dbt profile's SNOWFLAKE_* variables for the stack's emulator: the supervisor's own (`pipeline/dbt.mjs`). */
+export async function dbtSnowflakeEnv(
+  env: Record<string, string>,
+  snowflake: {
+    role: string;
+    warehouse: string;
+    database: string;
+    schema: string;
+  },
+): Promise<Record<string, string>> {
+  const dbt = await import(stackModulePath('pipeline/dbt.mjs'));
+  return dbt.dbtSnowflakeEnv(env, snowflake);
+}
+
 /** `--set` arguments pointing the speed job at the stack. */
 export function speedJobArgs(
   env: Record<string, string>,

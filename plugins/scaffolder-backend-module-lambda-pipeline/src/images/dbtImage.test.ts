@@ -7,7 +7,10 @@ import {
 } from '../__testUtils__/render';
 import { stackUp } from '../__testUtils__/stack';
 import { buildImage, podman } from '../__testUtils__/podman';
-import { createSnowflakeTables } from '../__testUtils__/pipelineRun';
+import {
+  createSnowflakeTables,
+  dbtSnowflakeEnv,
+} from '../__testUtils__/pipelineRun';
 import { snowflakeSession } from '../__testUtils__/snowflake';
 import {
   isolated,
@@ -166,18 +169,8 @@ describe('the dbt image (images/dbt/Dockerfile), built and run', () => {
     // project on a real load); everything before it runs here.
     const withoutFreshness = script.replace(/^dbt source freshness.*$/m, '');
 
-    const url = new URL(env.LP_SNOWFLAKE_ACCESS_URL);
     const environment: Record<string, string> = {
-      SNOWFLAKE_ACCOUNT: env.LP_SNOWFLAKE_ACCOUNT,
-      SNOWFLAKE_USER: env.LP_SNOWFLAKE_USER,
-      SNOWFLAKE_PASSWORD: env.LP_SNOWFLAKE_PASSWORD,
-      SNOWFLAKE_ROLE: sf.role,
-      SNOWFLAKE_WAREHOUSE: sf.warehouse,
-      SNOWFLAKE_DATABASE: sf.database,
-      SNOWFLAKE_SCHEMA: sf.schema,
-      SNOWFLAKE_HOST: url.hostname,
-      SNOWFLAKE_PORT: url.port,
-      SNOWFLAKE_PROTOCOL: url.protocol.replace(':', ''),
+      ...(await dbtSnowflakeEnv(env, sf)),
       DBT_PROFILES_DIR: `${constant('WORK_DIR')}/repo/dbt`,
       DBT_THREADS: '1',
     };

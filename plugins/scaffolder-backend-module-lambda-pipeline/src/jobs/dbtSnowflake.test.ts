@@ -17,6 +17,7 @@ import {
 } from '../__testUtils__/changeEvents';
 import {
   createSnowflakeTables,
+  dbtSnowflakeEnv,
   icebergCatalogConf,
   resetTopics,
   snowflakeArgs,
@@ -76,7 +77,7 @@ describe('the dbt project on the Snowflake emulator, incrementally', () => {
     ]);
     const sink = await startLakeSink(env, admin, platformDir, [table], run);
     const producer = kafka.producer();
-    const [host, port] = new URL(env.LP_SNOWFLAKE_ACCESS_URL).host.split(':');
+    const snowflakeEnv = await dbtSnowflakeEnv(env, sf);
     const dbt = async (args: string[]) => {
       fs.rmSync(path.join(work, 'target/run_results.json'), { force: true });
       const { stdout } = await promisify(execFile)(env.LP_DBT_BIN, args, {
@@ -90,16 +91,7 @@ describe('the dbt project on the Snowflake emulator, incrementally', () => {
           DBT_TARGET_PATH: path.join(work, 'target'),
           DBT_LOG_PATH: path.join(work, 'logs'),
           DBT_PACKAGES_INSTALL_PATH: path.join(work, 'dbt_packages'),
-          SNOWFLAKE_ACCOUNT: env.LP_SNOWFLAKE_ACCOUNT,
-          SNOWFLAKE_USER: env.LP_SNOWFLAKE_USER,
-          SNOWFLAKE_PASSWORD: env.LP_SNOWFLAKE_PASSWORD,
-          SNOWFLAKE_ROLE: sf.role,
-          SNOWFLAKE_WAREHOUSE: sf.warehouse,
-          SNOWFLAKE_DATABASE: sf.database,
-          SNOWFLAKE_SCHEMA: sf.schema,
-          SNOWFLAKE_HOST: host,
-          SNOWFLAKE_PORT: port,
-          SNOWFLAKE_PROTOCOL: 'http',
+          ...snowflakeEnv,
           DBT_THREADS: '1',
         },
       }).catch(error => {
