@@ -127,10 +127,11 @@ function writeKwokConfig(ctx) {
 
 export default {
   name: 'kubernetes',
-  // The trailing number counts changes to what is built (2: kubectl added).
+  // The trailing number counts changes to what is built (2: kubectl added;
+  // 3: kubelet and kube-proxy, for the real node).
   version: `${KUBERNETES_VERSION.slice(1)}-etcd${ETCD_VERSION.slice(
     1,
-  )}-kwok${KWOK_VERSION.slice(1)}-2`,
+  )}-kwok${KWOK_VERSION.slice(1)}-3`,
   description: `Kubernetes ${KUBERNETES_VERSION} API server (etcd ${ETCD_VERSION}, controller manager, scheduler) with a kwok ${KWOK_VERSION} node`,
   dependsOn: [],
   readyTimeoutSeconds: 240,
@@ -159,7 +160,7 @@ export default {
         'sigs.k8s.io/kwok/cmd/kwok',
       ]);
       ctx.log(
-        'building kube-apiserver, kube-controller-manager, kube-scheduler and kubectl (about 5 min on 2 cores when the Go caches are cold)',
+        'building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kubelet and kube-proxy (10-15 min on 2 cores when the Go caches are cold)',
       );
       goBuild(ctx, 'k8s', [
         `-ldflags=-s -w ${versionFlags()}`,
@@ -169,6 +170,8 @@ export default {
         'k8s.io/kubernetes/cmd/kube-controller-manager',
         'k8s.io/kubernetes/cmd/kube-scheduler',
         'k8s.io/kubernetes/cmd/kubectl',
+        'k8s.io/kubernetes/cmd/kubelet',
+        'k8s.io/kubernetes/cmd/kube-proxy',
       ]);
       fs.rmSync(binDir(ctx), { recursive: true, force: true });
       fs.renameSync(tmp, binDir(ctx));
