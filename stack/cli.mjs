@@ -1,7 +1,8 @@
 // The local real stack: `lp-stack install|up|down|status|logs|env`.
 // Every component is a module in ./components with the same shape:
 //   { name, version, description, dependsOn, readyTimeoutSeconds, stopSignal?,
-//     install(ctx), start(ctx), ready(ctx), afterReady?(ctx), env(ctx), appConfig?(ctx) }
+//     install(ctx), start(ctx), ready(ctx), afterReady?(ctx), cleanup?(ctx) (on
+//     down, once its processes are gone), env(ctx), appConfig?(ctx) }
 // A runtime (`runtime: true`: Spark, Airflow, dbt) is installed, not started:
 //   { name, version, description, dependsOn, runtime: true, install(ctx), check?(ctx),
 //     cleanup?(ctx) (on down), env(ctx) }
@@ -27,6 +28,7 @@ function usage(code = 0) {
 Commands:
   install [c...]   install components (cached by version outside the repo)
   up [c...]        install and start components and what they depend on; waits until ready
+                   (none named: all but kube-node, the real node, which is started when named)
   down [c...]      stop components this checkout started (all when none named)
   status           state of every component
   logs <c> [-n N]  last N lines (default 80) of a component's log
@@ -58,9 +60,16 @@ State (data, logs, pids): ${STATE_DIR}
   process.exit(code);
 }
 
-/** The named components plus everything they depend on, dependencies first. */
+/**
+ * The named components plus everything they depend on, dependencies first.
+ * None named: every component but those that are only started when named
+ * (`optIn`: the real node, while kwok's still carries the deploy tests).
+ */
 function withDependencies(names) {
-  const wanted = names.length > 0 ? names : components.map(c => c.name);
+  const wanted =
+    names.length > 0
+      ? names
+      : components.filter(c => !c.optIn).map(c => c.name);
   const ordered = [];
   const visit = (name, chain = []) => {
     const component = byName.get(name);
@@ -164,7 +173,10 @@ async function down(component) {
     return;
   }
   const pid = ctx.readPid();
-  if (!pid) return;
+  if (!pid) {
+    await component.cleanup?.(ctx);
+    return;
+  }
   if (isAlive(pid)) {
     ctx.log(`stopping (pid ${pid})`);
     // The whole process group: the component and anything it started.
@@ -189,6 +201,9 @@ async function down(component) {
     }
   }
   fs.rmSync(ctx.pidFile, { force: true });
+  // What the component's processes leave outside its state directory (the
+  // node: iptables chains, cgroups, kernel settings), also after a crash.
+  await component.cleanup?.(ctx);
 }
 
 async function status() {

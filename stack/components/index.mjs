@@ -12,6 +12,7 @@ const ORDER = [
   'registry',
   'spark',
   'podman',
+  'kube-node',
   'base-images',
   'airflow',
   'airflow-api',

@@ -284,7 +284,7 @@ export default {
         token: fs
           .readFileSync(path.join(ctx.dataDir, 'pki', 'tokens.csv'), 'utf8')
           .split(',')[0],
-        caFile: path.join(ctx.dataDir, 'pki', 'apiserver.crt'),
+        caFile: path.join(ctx.dataDir, 'pki', 'ca.crt'),
       },
       'GET',
       '/readyz',

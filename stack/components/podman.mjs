@@ -224,7 +224,7 @@ export default {
 
   env(ctx) {
     return fs.existsSync(podmanWrapper(ctx))
-      ? { LP_PODMAN: podmanWrapper(ctx) }
+      ? { LP_PODMAN: podmanWrapper(ctx), LP_DEBIAN_IMAGE: DEBIAN_IMAGE }
       : {};
   },
 };

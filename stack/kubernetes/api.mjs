@@ -52,12 +52,21 @@ export function apiRequest(client, method, path, body, contentType) {
   });
 }
 
+const namespaced = (prefix, plural) => o =>
+  `${prefix}/namespaces/${o.metadata.namespace}/${plural}/${o.metadata.name}`;
+
 /** REST paths of the kinds the stack applies itself. */
 const PATHS = {
   'v1/Node': o => `/api/v1/nodes/${o.metadata.name}`,
   'v1/Namespace': o => `/api/v1/namespaces/${o.metadata.name}`,
-  'v1/ConfigMap': o =>
-    `/api/v1/namespaces/${o.metadata.namespace}/configmaps/${o.metadata.name}`,
+  'v1/ConfigMap': namespaced('/api/v1', 'configmaps'),
+  'v1/Service': namespaced('/api/v1', 'services'),
+  'v1/ServiceAccount': namespaced('/api/v1', 'serviceaccounts'),
+  'apps/v1/Deployment': namespaced('/apis/apps/v1', 'deployments'),
+  'rbac.authorization.k8s.io/v1/ClusterRole': o =>
+    `/apis/rbac.authorization.k8s.io/v1/clusterroles/${o.metadata.name}`,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': o =>
+    `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${o.metadata.name}`,
   'storage.k8s.io/v1/StorageClass': o =>
     `/apis/storage.k8s.io/v1/storageclasses/${o.metadata.name}`,
   'apiextensions.k8s.io/v1/CustomResourceDefinition': o =>

@@ -14,6 +14,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { apiRequest, applyObject, waitFor } from './api.mjs';
+import { API_SERVER_SANS, NODE_IP, SERVICE_CIDR } from './network.mjs';
+import { ensureCa, ensureCert } from './pki.mjs';
 
 const settings = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const {
@@ -85,9 +87,23 @@ function start(name, args) {
   say(`${name} started (pid ${child.pid})`);
 }
 
-/** Keys, the admin token and the kubeconfig every client uses; kept across restarts. */
+/**
+ * Keys, certificates (see pki.mjs), the admin token and the kubeconfig every
+ * client uses; kept across restarts.
+ */
 function ensurePki() {
   fs.mkdirSync(pkiDir, { recursive: true, mode: 0o700 });
+  const ca = ensureCa(pkiDir);
+  const serving = ensureCert(pkiDir, pkiDir, 'apiserver', {
+    commonName: 'kube-apiserver',
+    sans: API_SERVER_SANS,
+    server: true,
+  });
+  // The API server's identity towards kubelets (logs, exec, port-forward).
+  const kubeletClient = ensureCert(pkiDir, pkiDir, 'apiserver-kubelet-client', {
+    commonName: 'kube-apiserver-kubelet-client',
+    organization: 'system:masters',
+  });
   const saKey = path.join(pkiDir, 'sa.key');
   if (!fs.existsSync(saKey)) {
     const { privateKey } = crypto.generateKeyPairSync('rsa', {
@@ -107,6 +123,9 @@ function ensurePki() {
     });
   }
   return {
+    ca,
+    serving,
+    kubeletClient,
     saKey,
     tokens,
     token: fs.readFileSync(tokens, 'utf8').split(',')[0],
@@ -124,7 +143,7 @@ function writeKubeconfig(token) {
         name: 'lp-stack',
         cluster: {
           server,
-          'certificate-authority': path.join(pkiDir, 'apiserver.crt'),
+          'certificate-authority': path.join(pkiDir, 'ca.crt'),
         },
       },
     ],
@@ -167,7 +186,7 @@ async function main() {
   const client = {
     url: `https://${host}:${ports.kubeApiserver}`,
     token: pki.token,
-    caFile: path.join(pkiDir, 'apiserver.crt'),
+    caFile: pki.ca.cert,
   };
 
   const etcdUrl = `http://${host}:${ports.etcd}`;
@@ -198,10 +217,20 @@ async function main() {
     `--etcd-servers=${etcdUrl}`,
     `--bind-address=${host}`,
     `--secure-port=${ports.kubeApiserver}`,
-    // Any non-loopback address: loopback is not allowed in the kubernetes Endpoints.
-    '--advertise-address=198.51.100.10',
-    `--cert-dir=${pkiDir}`,
-    '--service-cluster-ip-range=10.96.0.0/16',
+    // The node's address, which the kubernetes Service's endpoint names; the
+    // node forwards it to this loopback listener (stack/kubernetes/node.mjs),
+    // so pods reach the API and nothing else on the host does.
+    `--advertise-address=${NODE_IP}`,
+    `--tls-cert-file=${pki.serving.cert}`,
+    `--tls-private-key-file=${pki.serving.key}`,
+    // Client certificates signed by the stack's CA: the kubelet, kube-proxy.
+    `--client-ca-file=${pki.ca.cert}`,
+    `--kubelet-client-certificate=${pki.kubeletClient.cert}`,
+    `--kubelet-client-key=${pki.kubeletClient.key}`,
+    // The kubelet serves with a certificate of the same CA (kube-node.mjs).
+    `--kubelet-certificate-authority=${pki.ca.cert}`,
+    '--kubelet-preferred-address-types=InternalIP',
+    `--service-cluster-ip-range=${SERVICE_CIDR}`,
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     `--service-account-signing-key-file=${pki.saKey}`,
     `--service-account-key-file=${pki.saKey}`,
@@ -229,6 +258,9 @@ async function main() {
     ...common,
     `--secure-port=${ports.kubeControllerManager}`,
     `--root-ca-file=${client.caFile}`,
+    // Signs what kubelets ask for through CertificateSigningRequests.
+    `--cluster-signing-cert-file=${pki.ca.cert}`,
+    `--cluster-signing-key-file=${pki.ca.key}`,
     `--service-account-private-key-file=${pki.saKey}`,
     '--controllers=*',
   ]);

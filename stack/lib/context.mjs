@@ -46,6 +46,10 @@ export const DEFAULT_PORTS = {
   kubeControllerManager: 50257,
   kubeScheduler: 50259,
   kwok: 50247,
+  kubelet: 50250,
+  kubeletHealthz: 50248,
+  kubeProxyHealthz: 50256,
+  kubeProxyMetrics: 50249,
   registry: 55001,
   airflowApi: 58090,
 };

@@ -29,6 +29,7 @@ const matrix = await import(
 export const {
   VERSIONS,
   DBT_IMAGE_PYTHON,
+  LOCAL_REGISTRY,
   SPARK_JOB_ARTIFACTS,
   SPARK_JOB_JARS,
   SPARK_JOB_PYTHON,

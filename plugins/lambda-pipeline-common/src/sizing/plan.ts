@@ -50,6 +50,7 @@ import {
 } from '../spec/layerColumns';
 import {
   DBT_IMAGE_PYTHON,
+  LOCAL_REGISTRY,
   LockedJar,
   PinnedVersion,
   pinnedImage,
@@ -500,14 +501,6 @@ function batchSparkConf(
   }
   return { ...conf, ...s3aSparkConf(spec), ...sparkNetworkConf() };
 }
-
-/** kind's local registry as scripts/up.sh runs it (kind's documented recipe). */
-const LOCAL_REGISTRY = {
-  container: 'kind-registry',
-  host: 'localhost:5001',
-  cluster: 'kind-registry:5000',
-  hostPort: 5001,
-};
 
 function sparkImage(spec: LambdaPipeline): PipelinePlan['sparkImage'] {
   return {

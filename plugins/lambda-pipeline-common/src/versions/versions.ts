@@ -213,6 +213,20 @@ export const VERSIONS = {
 
 export type VersionKey = keyof typeof VERSIONS;
 
+/**
+ * kind's local registry as the generated scripts/up.sh runs it (kind's
+ * documented recipe): the container, the name images have on the host
+ * (`host`, where they are pushed), the name the cluster's containerd pulls
+ * (`cluster`) and the host port. The stack's node maps both names to the
+ * stack's registry, so the generated manifests pull unchanged.
+ */
+export const LOCAL_REGISTRY = {
+  container: 'kind-registry',
+  host: 'localhost:5001',
+  cluster: 'kind-registry:5000',
+  hostPort: 5001,
+} as const;
+
 /** A Maven artifact of the Spark jobs' runtime, with what to leave out of its tree. */
 export interface SparkJobArtifact {
   key: VersionKey;
