@@ -21,6 +21,7 @@ import {
   DNS_SERVICE_IP,
   NODE_IP,
   POD_CIDR,
+  SERVICE_CIDR,
 } from '../kubernetes/network.mjs';
 import { ensureCert, writeCertKubeconfig } from '../kubernetes/pki.mjs';
 import { coreDnsObjects } from '../kubernetes/coredns.mjs';
@@ -34,6 +35,8 @@ const PACKAGES = {
   iptables: '/usr/sbin/iptables',
   // To remove the tables iptables-nft leaves behind on down.
   nftables: '/usr/sbin/nft',
+  // kube-router's firewall keeps pod and policy address sets in ipsets.
+  ipset: '/usr/sbin/ipset',
 };
 const CONTAINERD_VERSION = '1.6.20';
 export const NODE_NAME = 'lambda-worker';
@@ -49,6 +52,13 @@ export const REAL_NODE_TAINT = {
 const PAUSE_DIR = path.join(REPO_ROOT, 'stack', 'kubernetes', 'pause');
 const COREDNS_DIR = path.join(REPO_ROOT, 'stack', 'kubernetes', 'coredns');
 const COREDNS_VERSION = 'v1.15.0';
+const KUBE_ROUTER_DIR = path.join(
+  REPO_ROOT,
+  'stack',
+  'kubernetes',
+  'kube-router',
+);
+const KUBE_ROUTER_VERSION = 'v2.1.0';
 /** One node per host: the lock names the state directory that runs it. */
 const LOCK_FILE = '/run/lambda-pipelines-kube-node.lock';
 
@@ -59,6 +69,7 @@ for (const file of [
   ...['Containerfile', 'main.go', 'go.mod', 'go.sum'].map(f =>
     path.join(COREDNS_DIR, f),
   ),
+  ...['go.mod', 'go.sum'].map(f => path.join(KUBE_ROUTER_DIR, f)),
 ])
   RECIPE.update(fs.readFileSync(file));
 const RECIPE_HASH = RECIPE.update(podmanComponent.version)
@@ -94,6 +105,7 @@ function layout(ctx) {
     podLogsDir: path.join(dir, 'pod-logs'),
     pauseArchive: path.join(ctx.installDir, 'pause.tar'),
     coreDnsArchive: path.join(ctx.installDir, 'coredns.tar'),
+    kubeRouterBinary: path.join(ctx.installDir, 'kube-router'),
     // A cgroup name of this state directory's own, in every controller.
     cgroupName: `lp-stack-node-${crypto
       .createHash('sha256')
@@ -101,6 +113,23 @@ function layout(ctx) {
       .digest('hex')
       .slice(0, 8)}`,
   };
+}
+
+/** A static build from a wrapper module whose go.sum is the lock. */
+function goBuild(moduleDir, output, target) {
+  run(
+    'nice',
+    ['go', 'build', '-trimpath', '-ldflags=-s -w', '-o', output, target],
+    {
+      cwd: moduleDir,
+      env: {
+        ...process.env,
+        GOFLAGS: '-buildvcs=false -mod=readonly',
+        GOTOOLCHAIN: 'local',
+        CGO_ENABLED: '0',
+      },
+    },
+  );
 }
 
 /** Written by the supervisor once the node and its DNS are up. */
@@ -308,6 +337,89 @@ function writeKubeProxyConfig(ctx, files, server) {
   };
 }
 
+/**
+ * kube-router with its firewall only (kube-proxy serves Services, the
+ * bridge plugin routes): NetworkPolicies become iptables rules and ipsets.
+ */
+function kubeRouterSettings(ctx, files, server) {
+  const identity = ensureCert(
+    path.join(kubeCtx().dataDir, 'pki'),
+    files.pki,
+    'kube-router',
+    { commonName: KUBE_ROUTER_USER },
+  );
+  const kubeconfig = writeCertKubeconfig(
+    path.join(ctx.dataDir, 'kube-router.kubeconfig'),
+    { server, user: KUBE_ROUTER_USER, cert: identity },
+  );
+  return {
+    binary: files.kubeRouterBinary,
+    args: [
+      `--kubeconfig=${kubeconfig}`,
+      `--hostname-override=${NODE_NAME}`,
+      '--run-firewall=true',
+      '--run-router=false',
+      '--run-service-proxy=false',
+      '--enable-cni=false',
+      '--enable-ipv6=false',
+      `--service-cluster-ip-range=${SERVICE_CIDR}`,
+      // Its health endpoint would listen on every interface; readiness is
+      // read from its chains instead.
+      '--health-port=0',
+      '--metrics-port=0',
+      '--v=1',
+    ],
+    rbac: kubeRouterRbac(),
+  };
+}
+
+const KUBE_ROUTER_USER = 'system:kube-router';
+
+/** What kube-router's firewall reads (its upstream ClusterRole, trimmed). */
+function kubeRouterRbac() {
+  return [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'lp-stack:kube-router' },
+      rules: [
+        {
+          apiGroups: [''],
+          resources: ['namespaces', 'pods', 'services', 'nodes', 'endpoints'],
+          verbs: ['get', 'list', 'watch'],
+        },
+        {
+          apiGroups: ['networking.k8s.io'],
+          resources: ['networkpolicies'],
+          verbs: ['get', 'list', 'watch'],
+        },
+        {
+          apiGroups: ['discovery.k8s.io'],
+          resources: ['endpointslices'],
+          verbs: ['get', 'list', 'watch'],
+        },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'lp-stack:kube-router' },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'lp-stack:kube-router',
+      },
+      subjects: [
+        {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'User',
+          name: KUBE_ROUTER_USER,
+        },
+      ],
+    },
+  ];
+}
+
 function adminClient() {
   const dir = kubeCtx().dataDir;
   return {
@@ -385,33 +497,21 @@ export default {
     fs.rmSync(context, { recursive: true, force: true });
     fs.mkdirSync(context, { recursive: true });
     ctx.log(`go build CoreDNS ${COREDNS_VERSION}`);
-    run(
-      'nice',
-      [
-        'go',
-        'build',
-        '-trimpath',
-        '-ldflags=-s -w',
-        '-o',
-        path.join(context, 'coredns'),
-        '.',
-      ],
-      {
-        cwd: COREDNS_DIR,
-        env: {
-          ...process.env,
-          GOFLAGS: '-buildvcs=false -mod=readonly',
-          GOTOOLCHAIN: 'local',
-          CGO_ENABLED: '0',
-        },
-      },
-    );
+    goBuild(COREDNS_DIR, path.join(context, 'coredns'), '.');
     fs.copyFileSync(
       path.join(COREDNS_DIR, 'Containerfile'),
       path.join(context, 'Containerfile'),
     );
     buildImage(COREDNS_IMAGE, context, files.coreDnsArchive);
     fs.rmSync(context, { recursive: true, force: true });
+    ctx.log(
+      `go build kube-router ${KUBE_ROUTER_VERSION} (about 3 min with cold Go caches)`,
+    );
+    goBuild(
+      KUBE_ROUTER_DIR,
+      files.kubeRouterBinary,
+      'github.com/cloudnativelabs/kube-router/v2/cmd/kube-router',
+    );
   },
 
   async start(ctx) {
@@ -424,6 +524,7 @@ export default {
     writeContainerdConfig(ctx, files);
     const kubelet = writeKubeletConfig(ctx, files, server, admin.caFile);
     const kubeProxy = writeKubeProxyConfig(ctx, files, server);
+    const kubeRouter = kubeRouterSettings(ctx, files, server);
     fs.writeFileSync(
       files.settings,
       json({
@@ -442,6 +543,7 @@ export default {
         },
         kubelet,
         kubeProxy,
+        kubeRouter,
         // Imported into the node's containerd at start (not in a registry).
         images: [
           { name: PAUSE_IMAGE, archive: files.pauseArchive },
@@ -519,6 +621,7 @@ export default {
           LP_KUBE_NODE_DATA_DIR: ctx.dataDir,
           LP_KUBE_NODE_HOST_STATE: layout(ctx).hostState,
           LP_KUBE_NODE_PID_FILE: ctx.pidFile,
+          LP_KUBE_NODE_COREDNS_IMAGE: COREDNS_IMAGE,
         }
       : {};
   },

@@ -1,13 +1,14 @@
 // What the stack's node changes on the host, and how `down` puts it back.
 //
-// containerd, the kubelet, kube-proxy and the CNI plugins write outside the
-// stack's state directory in a few places that cannot be moved: kernel
-// settings (the kubelet sets kernel.panic, kernel.panic_on_oops and
-// vm.overcommit_memory; the bridge plugin turns on IP forwarding), iptables
-// chains (KUBE-* of kube-proxy and the kubelet, CNI-* of the bridge and
-// portmap plugins), the bridge and its veths, cgroups, mounts (network
-// namespaces, volumes), containerd's shim sockets under /run/containerd and
-// the kubelet's links under /var/log/containers. Before the node first
+// containerd, the kubelet, kube-proxy, kube-router and the CNI plugins
+// write outside the stack's state directory in a few places that cannot be
+// moved: kernel settings (the kubelet sets kernel.panic, kernel.panic_on_oops
+// and vm.overcommit_memory; the bridge plugin turns on IP forwarding),
+// iptables chains (KUBE-* of kube-proxy, the kubelet and kube-router, CNI-*
+// of the bridge and portmap plugins), kube-router's ipsets, the bridge and
+// its veths, cgroups, mounts (network namespaces, volumes), containerd's
+// shim sockets under /run/containerd and the kubelet's links under
+// /var/log/containers. Before the node first
 // starts, `snapshot` records the host as it is; `sweep` removes what the
 // node made and `restore` puts the recorded values back. Both are
 // idempotent and run on every stop, also after a crash (`lp-stack down`).
@@ -152,8 +153,9 @@ function killNodeProcesses(dataDir, containerdSocket) {
     const shim =
       /containerd-shim/.test(program) && args.includes(containerdSocket);
     const daemon =
-      ['containerd', 'kubelet', 'kube-proxy'].includes(program) &&
-      args.some(arg => arg.includes(`${dataDir}/`));
+      ['containerd', 'kubelet', 'kube-proxy', 'kube-router'].includes(
+        program,
+      ) && args.some(arg => arg.includes(`${dataDir}/`));
     if (shim || daemon) {
       try {
         process.kill(Number(pid), 'SIGKILL');
@@ -235,6 +237,17 @@ function removeChains() {
   return removed;
 }
 
+/** kube-router's ipsets (no rule refers to them once the chains are gone). */
+function destroySets() {
+  const list = sh('ipset', ['list', '-n']);
+  if (list.status !== 0) return [];
+  const sets = list.stdout
+    .split('\n')
+    .filter(name => /^(KUBE-|kube-router-)/.test(name));
+  for (const set of sets) sh('ipset', ['destroy', set]);
+  return sets;
+}
+
 /**
  * Removes everything the node made outside its state directory (and the
  * mounts inside it). `paths`: { dataDir, containerdDir, containerdSocket,
@@ -263,6 +276,7 @@ export function sweep({
     found.push(`bridge ${BRIDGE}`);
   }
   found.push(...removeChains().map(c => `chain ${c}`));
+  found.push(...destroySets().map(set => `ipset ${set}`));
   for (const dir of cgroupDirs(cgroupName)) {
     if (fs.existsSync(dir)) {
       removeCgroupTree(dir);

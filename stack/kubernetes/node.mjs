@@ -8,7 +8,8 @@
 // Start: the host's state is recorded (host.mjs), the node's cgroup and the
 // pods' bridge are made, the API server is forwarded to the bridge address
 // (the `kubernetes` Service's endpoint), then containerd, the pause image,
-// the kubelet (until its Node is Ready), kube-proxy and the cluster DNS
+// the kubelet (until its Node is Ready), kube-proxy, kube-router's
+// NetworkPolicy firewall and the cluster DNS
 // (CoreDNS as a Deployment, as kind has it).
 // Stop (SIGTERM): the node is tainted NoExecute so every pod is evicted and
 // torn down by the kubelet (the CNI plugins remove their interfaces, rules
@@ -41,6 +42,7 @@ const {
   containerd,
   kubelet,
   kubeProxy,
+  kubeRouter,
   images,
   addons,
   hostStateFile,
@@ -219,7 +221,7 @@ async function stop(code) {
   stopping = true;
   fs.rmSync(readyFile, { force: true });
   await drain();
-  for (const name of ['kube-proxy', 'kubelet']) {
+  for (const name of ['kube-router', 'kube-proxy', 'kubelet']) {
     say(`stopping ${name}`);
     await stopChild(name, 10_000);
   }
@@ -346,6 +348,12 @@ async function main() {
     );
     return res.ok;
   });
+  // NetworkPolicies enforced: kube-router's firewall, with what it may read.
+  for (const object of kubeRouter.rbac) await applyObject(admin, object);
+  start('kube-router', kubeRouter.binary, kubeRouter.args);
+  await waitFor('kube-router to install its firewall', 60_000, async () =>
+    sh('iptables', ['-S', 'KUBE-ROUTER-FORWARD']).includes('-N'),
+  );
   await waitFor('the node to become Ready', 120_000, async () => {
     const res = await apiRequest(admin, 'GET', `/api/v1/nodes/${nodeName}`);
     return (res.body?.status?.conditions ?? []).some(

@@ -26,6 +26,7 @@ const NODE_PROGRAMS = [
   'containerd-shim-runc-v2',
   'kubelet',
   'kube-proxy',
+  'kube-router',
   'catatonit',
   'coredns',
 ];
@@ -214,10 +215,90 @@ describe('kube-node (kubelet, kube-proxy, containerd, CNI)', () => {
     expect(events.map((e: any) => e.reason)).toContain('Failed');
   });
 
+  it('enforces NetworkPolicies: a pod the policy names connects, another does not', async () => {
+    // The server: CoreDNS's image serving only its health endpoint.
+    await apply(`/api/v1/namespaces/${ns}/configmaps/server`, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'server', namespace: ns },
+      data: { Corefile: '.:1053 {\n    health :8080\n}\n' },
+    });
+    const server = pod('server', '');
+    Object.assign(server.metadata, { labels: { app: 'server' } });
+    Object.assign(server.spec.containers[0], {
+      image: env.LP_KUBE_NODE_COREDNS_IMAGE,
+      command: undefined,
+      args: ['-conf', '/etc/coredns/Corefile'],
+      volumeMounts: [{ name: 'config', mountPath: '/etc/coredns' }],
+    });
+    Object.assign(server.spec, {
+      volumes: [{ name: 'config', configMap: { name: 'server' } }],
+    });
+    await create(server);
+    const serverIp = await waitFor(
+      'the server to run',
+      async () => {
+        const p = (await api('GET', podPath('server'))).body;
+        return p.status?.phase === 'Running' ? p.status.podIP : undefined;
+      },
+      120_000,
+      1000,
+    );
+    /** Runs a client with `role` and says whether it reached the server. */
+    const connects = async (name: string, role: string) => {
+      const client = pod(
+        name,
+        `if timeout 5 bash -c 'exec 3<>/dev/tcp/${serverIp}/8080'; then echo result=open; else echo result=blocked; fi`,
+      );
+      Object.assign(client.metadata, { labels: { role } });
+      await create(client);
+      await finished(name);
+      const log: string = (await api('GET', `${podPath(name)}/log`)).body;
+      return /result=(\w+)/.exec(log)?.[1];
+    };
+    // Without a policy, both reach it: what blocks later is the policy.
+    expect(await connects('before-allowed', 'allowed')).toBe('open');
+    expect(await connects('before-other', 'other')).toBe('open');
+    await apply(
+      `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies/server`,
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'server', namespace: ns },
+        spec: {
+          podSelector: { matchLabels: { app: 'server' } },
+          policyTypes: ['Ingress'],
+          ingress: [
+            {
+              from: [{ podSelector: { matchLabels: { role: 'allowed' } } }],
+              ports: [{ protocol: 'TCP', port: 8080 }],
+            },
+          ],
+        },
+      },
+    );
+    // kube-router applies it within seconds of the change.
+    let attempt = 0;
+    await waitFor(
+      'the policy to block the other pod',
+      async () =>
+        (await connects(`after-other-${attempt++}`, 'other')) === 'blocked'
+          ? true
+          : undefined,
+      90_000,
+      0,
+    );
+    expect(await connects('after-allowed', 'allowed')).toBe('open');
+  }, 300_000);
+
   /** Nothing of the node is left on the host, and its settings are back. */
   async function expectHostRestored(dataDir: string) {
     expect(spawnSync('ip', ['link', 'show', 'lp-cni0']).status).not.toBe(0);
     expect(ownChains()).toEqual([]);
+    const sets = execFileSync('ipset', ['list', '-n'], { encoding: 'utf8' })
+      .split('\n')
+      .filter(name => /^(KUBE-|kube-router-)/.test(name));
+    expect(sets).toEqual([]);
     // No table left that iptables made for the node's rules.
     const tables = execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' })
       .split('\n')
