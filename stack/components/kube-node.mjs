@@ -25,6 +25,7 @@ import {
 } from '../kubernetes/network.mjs';
 import { ensureCert, writeCertKubeconfig } from '../kubernetes/pki.mjs';
 import { coreDnsObjects } from '../kubernetes/coredns.mjs';
+import { STORAGE_CLASS, localPathObjects } from '../kubernetes/localPath.mjs';
 import { restore, sweep } from '../kubernetes/host.mjs';
 import kubernetes from './kubernetes.mjs';
 import podmanComponent, { DEBIAN_IMAGE, podman } from './podman.mjs';
@@ -52,13 +53,16 @@ export const REAL_NODE_TAINT = {
 const PAUSE_DIR = path.join(REPO_ROOT, 'stack', 'kubernetes', 'pause');
 const COREDNS_DIR = path.join(REPO_ROOT, 'stack', 'kubernetes', 'coredns');
 const COREDNS_VERSION = 'v1.15.0';
-const KUBE_ROUTER_DIR = path.join(
+/** kube-router and local-path-provisioner: one wrapper module. */
+const ADDONS_DIR = path.join(REPO_ROOT, 'stack', 'kubernetes', 'node-addons');
+const KUBE_ROUTER_VERSION = 'v2.1.0';
+const LOCAL_PATH_DIR = path.join(
   REPO_ROOT,
   'stack',
   'kubernetes',
-  'kube-router',
+  'local-path',
 );
-const KUBE_ROUTER_VERSION = 'v2.1.0';
+const LOCAL_PATH_VERSION = 'v0.0.33';
 /** One node per host: the lock names the state directory that runs it. */
 const LOCK_FILE = '/run/lambda-pipelines-kube-node.lock';
 
@@ -69,19 +73,24 @@ for (const file of [
   ...['Containerfile', 'main.go', 'go.mod', 'go.sum'].map(f =>
     path.join(COREDNS_DIR, f),
   ),
-  ...['go.mod', 'go.sum'].map(f => path.join(KUBE_ROUTER_DIR, f)),
+  ...['go.mod', 'go.sum'].map(f => path.join(ADDONS_DIR, f)),
+  path.join(LOCAL_PATH_DIR, 'Containerfile'),
 ])
   RECIPE.update(fs.readFileSync(file));
 const RECIPE_HASH = RECIPE.update(podmanComponent.version)
   .digest('hex')
   .slice(0, 8);
-const VERSION = `${
-  kubernetes.version
-}-containerd${CONTAINERD_VERSION}-coredns${COREDNS_VERSION.slice(
-  1,
-)}-${RECIPE_HASH}`;
+const VERSION = [
+  kubernetes.version,
+  `containerd${CONTAINERD_VERSION}`,
+  `coredns${COREDNS_VERSION.slice(1)}`,
+  `kuberouter${KUBE_ROUTER_VERSION.slice(1)}`,
+  `localpath${LOCAL_PATH_VERSION.slice(1)}`,
+  RECIPE_HASH,
+].join('-');
 const PAUSE_IMAGE = `localhost/lp-pause:${RECIPE_HASH}`;
 const COREDNS_IMAGE = `localhost/lp-coredns:${COREDNS_VERSION}-${RECIPE_HASH}`;
+const LOCAL_PATH_IMAGE = `localhost/lp-local-path-provisioner:${LOCAL_PATH_VERSION}-${RECIPE_HASH}`;
 
 const kubeCtx = () => componentContext(kubernetes.name, kubernetes.version);
 const podmanCtx = () =>
@@ -106,6 +115,8 @@ function layout(ctx) {
     pauseArchive: path.join(ctx.installDir, 'pause.tar'),
     coreDnsArchive: path.join(ctx.installDir, 'coredns.tar'),
     kubeRouterBinary: path.join(ctx.installDir, 'kube-router'),
+    localPathArchive: path.join(ctx.installDir, 'local-path-provisioner.tar'),
+    localPathVolumes: path.join(ctx.dataDir, 'local-path'),
     // A cgroup name of this state directory's own, in every controller.
     cgroupName: `lp-stack-node-${crypto
       .createHash('sha256')
@@ -115,11 +126,30 @@ function layout(ctx) {
   };
 }
 
+/**
+ * local-path's helper pods run Debian's sh, mkdir and rm: the stack's
+ * Debian image, pushed to the stack's registry and pulled under kind's
+ * registry name, like the generated manifests' images. (Imported with
+ * `ctr` next to a pulled copy of the same image, containerd 1.6's CRI
+ * does not find it: the kubelet pulls, and fails.)
+ */
+function pushHelperImage(ctx) {
+  const repository = `lp-stack/debian:${DEBIAN_IMAGE.split(':').pop()}`;
+  podman(podmanCtx(), [
+    'push',
+    '--quiet',
+    '--tls-verify=false',
+    DEBIAN_IMAGE,
+    `${ctx.host}:${ctx.port('registry')}/${repository}`,
+  ]);
+  return `${LOCAL_REGISTRY.cluster}/${repository}`;
+}
+
 /** A static build from a wrapper module whose go.sum is the lock. */
-function goBuild(moduleDir, output, target) {
+function goBuild(moduleDir, output, targets) {
   run(
     'nice',
-    ['go', 'build', '-trimpath', '-ldflags=-s -w', '-o', output, target],
+    ['go', 'build', '-trimpath', '-ldflags=-s -w', '-o', output, ...targets],
     {
       cwd: moduleDir,
       env: {
@@ -436,7 +466,7 @@ export default {
   version: VERSION,
   description: `A real node for the stack's Kubernetes: kubelet and kube-proxy ${
     kubernetes.version.split('-')[0]
-  }, containerd ${CONTAINERD_VERSION} (Debian) with runc and the CNI plugins`,
+  }, containerd ${CONTAINERD_VERSION} (Debian) with runc and the CNI plugins, CoreDNS ${COREDNS_VERSION}, kube-router ${KUBE_ROUTER_VERSION}'s NetworkPolicy firewall, local-path-provisioner ${LOCAL_PATH_VERSION}`,
   dependsOn: ['kubernetes', 'registry', 'podman'],
   // Started only when named (`lp-stack up kube-node`), until kwok goes.
   optIn: true,
@@ -491,27 +521,42 @@ export default {
       podman(pod, ['save', '--format', 'docker-archive', '-o', archive, image]);
     };
     buildImage(PAUSE_IMAGE, PAUSE_DIR, files.pauseArchive);
-    // CoreDNS from the Go module proxy (go.sum is the lock), in an image of
-    // its own: the binary alone, static.
-    const context = path.join(ctx.installDir, 'coredns-context');
-    fs.rmSync(context, { recursive: true, force: true });
-    fs.mkdirSync(context, { recursive: true });
+    // CoreDNS, kube-router and local-path-provisioner from the Go module
+    // proxy (the go.sum files are the locks); the two that run as pods in
+    // images of their own, the static binary alone.
+    const context = name => {
+      const dir = path.join(ctx.installDir, `${name}-context`);
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.mkdirSync(dir, { recursive: true });
+      return dir;
+    };
+    const coreDns = context('coredns');
     ctx.log(`go build CoreDNS ${COREDNS_VERSION}`);
-    goBuild(COREDNS_DIR, path.join(context, 'coredns'), '.');
+    goBuild(COREDNS_DIR, path.join(coreDns, 'coredns'), ['.']);
     fs.copyFileSync(
       path.join(COREDNS_DIR, 'Containerfile'),
-      path.join(context, 'Containerfile'),
+      path.join(coreDns, 'Containerfile'),
     );
-    buildImage(COREDNS_IMAGE, context, files.coreDnsArchive);
-    fs.rmSync(context, { recursive: true, force: true });
+    buildImage(COREDNS_IMAGE, coreDns, files.coreDnsArchive);
+    const localPath = context('local-path');
     ctx.log(
-      `go build kube-router ${KUBE_ROUTER_VERSION} (about 3 min with cold Go caches)`,
+      `go build kube-router ${KUBE_ROUTER_VERSION} and local-path-provisioner ${LOCAL_PATH_VERSION} (about 3 min with cold Go caches)`,
     );
-    goBuild(
-      KUBE_ROUTER_DIR,
-      files.kubeRouterBinary,
+    goBuild(ADDONS_DIR, `${localPath}/`, [
       'github.com/cloudnativelabs/kube-router/v2/cmd/kube-router',
+      'github.com/rancher/local-path-provisioner',
+    ]);
+    fs.renameSync(path.join(localPath, 'kube-router'), files.kubeRouterBinary);
+    fs.copyFileSync(
+      path.join(LOCAL_PATH_DIR, 'Containerfile'),
+      path.join(localPath, 'Containerfile'),
     );
+    buildImage(LOCAL_PATH_IMAGE, localPath, files.localPathArchive);
+    for (const name of ['coredns', 'local-path'])
+      fs.rmSync(path.join(ctx.installDir, `${name}-context`), {
+        recursive: true,
+        force: true,
+      });
   },
 
   async start(ctx) {
@@ -548,13 +593,23 @@ export default {
         images: [
           { name: PAUSE_IMAGE, archive: files.pauseArchive },
           { name: COREDNS_IMAGE, archive: files.coreDnsArchive },
+          { name: LOCAL_PATH_IMAGE, archive: files.localPathArchive },
         ],
         // Applied once the node is Ready: the cluster DNS, as kind has it.
-        addons: coreDnsObjects({
-          image: COREDNS_IMAGE,
-          nodeName: NODE_NAME,
-          tolerations: [{ key: REAL_NODE_TAINT.key, operator: 'Exists' }],
-        }),
+        addons: [
+          ...coreDnsObjects({
+            image: COREDNS_IMAGE,
+            nodeName: NODE_NAME,
+            tolerations: [{ key: REAL_NODE_TAINT.key, operator: 'Exists' }],
+          }),
+          ...localPathObjects({
+            image: LOCAL_PATH_IMAGE,
+            helperImage: pushHelperImage(ctx),
+            volumesDir: files.localPathVolumes,
+            nodeName: NODE_NAME,
+            tolerations: [{ key: REAL_NODE_TAINT.key, operator: 'Exists' }],
+          }),
+        ],
         hostStateFile: files.hostState,
         lockFile: LOCK_FILE,
         cgroupName: files.cgroupName,
@@ -622,6 +677,8 @@ export default {
           LP_KUBE_NODE_HOST_STATE: layout(ctx).hostState,
           LP_KUBE_NODE_PID_FILE: ctx.pidFile,
           LP_KUBE_NODE_COREDNS_IMAGE: COREDNS_IMAGE,
+          LP_KUBE_NODE_STORAGE_CLASS: STORAGE_CLASS,
+          LP_KUBE_NODE_VOLUMES_DIR: layout(ctx).localPathVolumes,
         }
       : {};
   },

@@ -65,6 +65,14 @@ const PATHS = {
   'apps/v1/Deployment': namespaced('/apis/apps/v1', 'deployments'),
   'rbac.authorization.k8s.io/v1/ClusterRole': o =>
     `/apis/rbac.authorization.k8s.io/v1/clusterroles/${o.metadata.name}`,
+  'rbac.authorization.k8s.io/v1/Role': namespaced(
+    '/apis/rbac.authorization.k8s.io/v1',
+    'roles',
+  ),
+  'rbac.authorization.k8s.io/v1/RoleBinding': namespaced(
+    '/apis/rbac.authorization.k8s.io/v1',
+    'rolebindings',
+  ),
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': o =>
     `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${o.metadata.name}`,
   'storage.k8s.io/v1/StorageClass': o =>

@@ -303,7 +303,8 @@ async function main() {
     sh(containerd.ctr, ['--address', containerd.socket, 'version']);
     return true;
   });
-  // The sandbox and CoreDNS images, from the install (not in a registry).
+  // The sandbox image and the add-ons' images, from the install (they are
+  // in no registry).
   for (const image of images) {
     sh(
       containerd.ctr,
@@ -361,14 +362,17 @@ async function main() {
     );
   });
   for (const object of addons) await applyObject(admin, object);
-  await waitFor('CoreDNS to be available', 180_000, async () => {
-    const res = await apiRequest(
-      admin,
-      'GET',
-      '/apis/apps/v1/namespaces/kube-system/deployments/coredns',
-    );
-    return (res.body?.status?.availableReplicas ?? 0) >= 1;
-  });
+  for (const deployment of addons.filter(o => o.kind === 'Deployment')) {
+    const { name, namespace } = deployment.metadata;
+    await waitFor(`${namespace}/${name} to be available`, 180_000, async () => {
+      const res = await apiRequest(
+        admin,
+        'GET',
+        `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`,
+      );
+      return (res.body?.status?.availableReplicas ?? 0) >= 1;
+    });
+  }
   // And answering through its Service (kube-proxy has its endpoint).
   const resolver = new dns.Resolver({ timeout: 2000, tries: 1 });
   resolver.setServers([DNS_SERVICE_IP]);
@@ -379,7 +383,7 @@ async function main() {
     return addresses.includes(KUBERNETES_SERVICE_IP);
   });
   fs.writeFileSync(readyFile, new Date().toISOString());
-  say(`ready: node ${nodeName} (${NODE_IP}), cluster DNS up`);
+  say(`ready: node ${nodeName} (${NODE_IP}), cluster DNS and volumes up`);
 }
 
 main().catch(error => {

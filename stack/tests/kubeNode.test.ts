@@ -2,9 +2,10 @@
 // containers (containerd, runc, the CNI bridge) pulled from the stack's
 // registry under the generated manifests' registry name, with their limits
 // enforced, the API server reachable through the `kubernetes` Service
-// (kube-proxy) and by name (CoreDNS), logs served by the kubelet, and
-// failures reported as a real kubelet reports them. Then `down` leaves the
-// host as it found it.
+// (kube-proxy) and by name (CoreDNS), logs served by the kubelet,
+// NetworkPolicies enforced (kube-router), volumes provisioned
+// (local-path-provisioner), and failures reported as a real kubelet reports
+// them. Then `down` leaves the host as it found it.
 //
 // The node is started only when named: this test brings it up and down.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -289,6 +290,73 @@ describe('kube-node (kubelet, kube-proxy, containerd, CNI)', () => {
       0,
     );
     expect(await connects('after-allowed', 'allowed')).toBe('open');
+  }, 300_000);
+
+  it('provisions volumes dynamically: data outlives its pod, and goes with its claim', async () => {
+    const claim = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data', namespace: ns },
+      spec: {
+        storageClassName: env.LP_KUBE_NODE_STORAGE_CLASS,
+        accessModes: ['ReadWriteOnce'],
+        resources: { requests: { storage: '64Mi' } },
+      },
+    };
+    expect(
+      (
+        await apply(
+          `/api/v1/namespaces/${ns}/persistentvolumeclaims/data`,
+          claim,
+        )
+      ).status,
+    ).toBe(201);
+    const withVolume = (name: string, script: string) => {
+      const p = pod(name, script);
+      Object.assign(p.spec.containers[0], {
+        volumeMounts: [{ name: 'data', mountPath: '/data' }],
+      });
+      Object.assign(p.spec, {
+        volumes: [
+          { name: 'data', persistentVolumeClaim: { claimName: 'data' } },
+        ],
+      });
+      return p;
+    };
+    const proof = `proof-${process.pid}-${Date.now()}`;
+    await create(withVolume('writer', `echo ${proof} > /data/proof`));
+    expect((await finished('writer')).status.phase).toBe('Succeeded');
+    expect((await api('DELETE', podPath('writer'))).status).toBe(200);
+    await create(withVolume('reader', 'cat /data/proof'));
+    expect((await finished('reader')).status.phase).toBe('Succeeded');
+    expect((await api('GET', `${podPath('reader')}/log`)).body).toContain(
+      proof,
+    );
+    // A real directory of the node, under its state directory.
+    const bound = (
+      await api('GET', `/api/v1/namespaces/${ns}/persistentvolumeclaims/data`)
+    ).body;
+    const volume = (
+      await api('GET', `/api/v1/persistentvolumes/${bound.spec.volumeName}`)
+    ).body;
+    const dir = volume.spec.hostPath?.path ?? volume.spec.local?.path;
+    expect(dir.startsWith(env.LP_KUBE_NODE_VOLUMES_DIR)).toBe(true);
+    expect(fs.readFileSync(`${dir}/proof`, 'utf8').trim()).toBe(proof);
+    // Deleting the claim deletes the volume and its directory (the
+    // provisioner's teardown helper pod).
+    await api('DELETE', podPath('reader'));
+    await api('DELETE', `/api/v1/namespaces/${ns}/persistentvolumeclaims/data`);
+    await waitFor(
+      'the volume and its directory to go',
+      async () =>
+        (
+          await api('GET', `/api/v1/persistentvolumes/${volume.metadata.name}`)
+        ).status === 404 && !fs.existsSync(dir)
+          ? true
+          : undefined,
+      120_000,
+      1000,
+    );
   }, 300_000);
 
   /** Nothing of the node is left on the host, and its settings are back. */
