@@ -53,7 +53,7 @@ export const REAL_NODE_TAINT = {
 const PAUSE_DIR = path.join(REPO_ROOT, 'stack', 'kubernetes', 'pause');
 const COREDNS_DIR = path.join(REPO_ROOT, 'stack', 'kubernetes', 'coredns');
 const COREDNS_VERSION = 'v1.15.0';
-/** kube-router and local-path-provisioner: one wrapper module. */
+/** CoreDNS, kube-router and local-path-provisioner: one wrapper module. */
 const ADDONS_DIR = path.join(REPO_ROOT, 'stack', 'kubernetes', 'node-addons');
 const KUBE_ROUTER_VERSION = 'v2.1.0';
 const LOCAL_PATH_DIR = path.join(
@@ -70,10 +70,8 @@ const LOCK_FILE = '/run/lambda-pipelines-kube-node.lock';
 const RECIPE = crypto.createHash('sha256');
 for (const file of [
   path.join(PAUSE_DIR, 'Containerfile'),
-  ...['Containerfile', 'main.go', 'go.mod', 'go.sum'].map(f =>
-    path.join(COREDNS_DIR, f),
-  ),
-  ...['go.mod', 'go.sum'].map(f => path.join(ADDONS_DIR, f)),
+  path.join(COREDNS_DIR, 'Containerfile'),
+  ...['go.mod', 'go.sum', 'coredns/main.go'].map(f => path.join(ADDONS_DIR, f)),
   path.join(LOCAL_PATH_DIR, 'Containerfile'),
 ])
   RECIPE.update(fs.readFileSync(file));
@@ -522,7 +520,7 @@ export default {
     };
     buildImage(PAUSE_IMAGE, PAUSE_DIR, files.pauseArchive);
     // CoreDNS, kube-router and local-path-provisioner from the Go module
-    // proxy (the go.sum files are the locks); the two that run as pods in
+    // proxy (node-addons/go.sum is the lock); the two that run as pods in
     // images of their own, the static binary alone.
     const context = name => {
       const dir = path.join(ctx.installDir, `${name}-context`);
@@ -530,29 +528,37 @@ export default {
       fs.mkdirSync(dir, { recursive: true });
       return dir;
     };
-    const coreDns = context('coredns');
-    ctx.log(`go build CoreDNS ${COREDNS_VERSION}`);
-    goBuild(COREDNS_DIR, path.join(coreDns, 'coredns'), ['.']);
-    fs.copyFileSync(
-      path.join(COREDNS_DIR, 'Containerfile'),
-      path.join(coreDns, 'Containerfile'),
-    );
-    buildImage(COREDNS_IMAGE, coreDns, files.coreDnsArchive);
-    const localPath = context('local-path');
+    const binaries = context('binaries');
     ctx.log(
-      `go build kube-router ${KUBE_ROUTER_VERSION} and local-path-provisioner ${LOCAL_PATH_VERSION} (about 3 min with cold Go caches)`,
+      `go build CoreDNS ${COREDNS_VERSION}, kube-router ${KUBE_ROUTER_VERSION} and local-path-provisioner ${LOCAL_PATH_VERSION} (about 4 min with cold Go caches)`,
     );
-    goBuild(ADDONS_DIR, `${localPath}/`, [
+    goBuild(ADDONS_DIR, `${binaries}/`, [
+      './coredns',
       'github.com/cloudnativelabs/kube-router/v2/cmd/kube-router',
       'github.com/rancher/local-path-provisioner',
     ]);
-    fs.renameSync(path.join(localPath, 'kube-router'), files.kubeRouterBinary);
-    fs.copyFileSync(
-      path.join(LOCAL_PATH_DIR, 'Containerfile'),
-      path.join(localPath, 'Containerfile'),
+    fs.renameSync(path.join(binaries, 'kube-router'), files.kubeRouterBinary);
+    const imageContext = (name, binary, containerfileDir) => {
+      const dir = context(name);
+      fs.renameSync(path.join(binaries, binary), path.join(dir, binary));
+      fs.copyFileSync(
+        path.join(containerfileDir, 'Containerfile'),
+        path.join(dir, 'Containerfile'),
+      );
+      return dir;
+    };
+    buildImage(
+      COREDNS_IMAGE,
+      imageContext('coredns', 'coredns', COREDNS_DIR),
+      files.coreDnsArchive,
+    );
+    const localPath = imageContext(
+      'local-path',
+      'local-path-provisioner',
+      LOCAL_PATH_DIR,
     );
     buildImage(LOCAL_PATH_IMAGE, localPath, files.localPathArchive);
-    for (const name of ['coredns', 'local-path'])
+    for (const name of ['binaries', 'coredns', 'local-path'])
       fs.rmSync(path.join(ctx.installDir, `${name}-context`), {
         recursive: true,
         force: true,

@@ -1,7 +1,8 @@
 // CoreDNS v1.15.0 for the stack node, with the plugins of kind's default
 // Corefile (and bind): the upstream main package compiles in every plugin,
 // with the SDKs of three clouds; this one only what a cluster DNS uses.
-// Built by stack/components/kube-node.mjs; go.mod and go.sum are the lock.
+// Built by stack/components/kube-node.mjs; ../go.mod and ../go.sum are the
+// lock.
 package main
 
 import (
