@@ -78,6 +78,8 @@ for (const file of [
 const RECIPE_HASH = RECIPE.update(podmanComponent.version)
   .digest('hex')
   .slice(0, 8);
+/** Counts changes to how the install builds (2: kube-router's version stamp). */
+const BUILD_REVISION = 2;
 const VERSION = [
   kubernetes.version,
   `containerd${CONTAINERD_VERSION}`,
@@ -85,6 +87,7 @@ const VERSION = [
   `kuberouter${KUBE_ROUTER_VERSION.slice(1)}`,
   `localpath${LOCAL_PATH_VERSION.slice(1)}`,
   RECIPE_HASH,
+  BUILD_REVISION,
 ].join('-');
 const PAUSE_IMAGE = `localhost/lp-pause:${RECIPE_HASH}`;
 const COREDNS_IMAGE = `localhost/lp-coredns:${COREDNS_VERSION}-${RECIPE_HASH}`;
@@ -144,10 +147,18 @@ function pushHelperImage(ctx) {
 }
 
 /** A static build from a wrapper module whose go.sum is the lock. */
-function goBuild(moduleDir, output, targets) {
+function goBuild(moduleDir, output, targets, ldflags = '') {
   run(
     'nice',
-    ['go', 'build', '-trimpath', '-ldflags=-s -w', '-o', output, ...targets],
+    [
+      'go',
+      'build',
+      '-trimpath',
+      `-ldflags=-s -w ${ldflags}`,
+      '-o',
+      output,
+      ...targets,
+    ],
     {
       cwd: moduleDir,
       env: {
@@ -532,11 +543,17 @@ export default {
     ctx.log(
       `go build CoreDNS ${COREDNS_VERSION}, kube-router ${KUBE_ROUTER_VERSION} and local-path-provisioner ${LOCAL_PATH_VERSION} (about 4 min with cold Go caches)`,
     );
-    goBuild(ADDONS_DIR, `${binaries}/`, [
-      './coredns',
-      'github.com/cloudnativelabs/kube-router/v2/cmd/kube-router',
-      'github.com/rancher/local-path-provisioner',
-    ]);
+    goBuild(
+      ADDONS_DIR,
+      `${binaries}/`,
+      [
+        './coredns',
+        'github.com/cloudnativelabs/kube-router/v2/cmd/kube-router',
+        'github.com/rancher/local-path-provisioner',
+      ],
+      // What kube-router's release build stamps (it logs a warning without).
+      `-X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=${KUBE_ROUTER_VERSION}`,
+    );
     fs.renameSync(path.join(binaries, 'kube-router'), files.kubeRouterBinary);
     const imageContext = (name, binary, containerfileDir) => {
       const dir = context(name);
