@@ -171,6 +171,16 @@ function goBuild(moduleDir, output, targets, ldflags = '') {
   );
 }
 
+/** The supervisor and state directory named by the host's node lock. */
+function lockOwner() {
+  try {
+    const [pid, dir] = fs.readFileSync(LOCK_FILE, 'utf8').split('\n');
+    return { pid: Number(pid), dir };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Written by the supervisor once the node and its DNS are up. */
 const readyFile = ctx => path.join(ctx.dataDir, 'ready');
 
@@ -660,15 +670,25 @@ export default {
     if (isAlive(ctx.readPid())) return;
     const files = layout(ctx);
     fs.rmSync(readyFile(ctx), { force: true });
-    if (fs.existsSync(files.hostState)) {
-      // The node did not stop cleanly: its Node object goes too, so nothing
-      // is scheduled onto it (and its pods are collected).
-      try {
-        const { apiRequest } = await import('../kubernetes/api.mjs');
-        await apiRequest(adminClient(), 'DELETE', `/api/v1/nodes/${NODE_NAME}`);
-      } catch {
-        // the control plane is down: nothing to schedule onto it either
-      }
+    // A clean stop leaves neither the record of the host nor the lock: then
+    // there is nothing of ours to sweep, and the host's KUBE-* chains may
+    // be another checkout's running node's.
+    const owner = lockOwner();
+    const locked = owner?.dir === ctx.dataDir;
+    if (!fs.existsSync(files.hostState) && !locked) return;
+    if (owner && !locked && isAlive(owner.pid)) {
+      ctx.log(
+        `not cleaning up: another checkout's node runs on this host (state ${owner.dir}) and the host-wide rules are its own now`,
+      );
+      return;
+    }
+    // The node did not stop cleanly: its Node object goes too, so nothing
+    // is scheduled onto it (and its pods are collected).
+    try {
+      const { apiRequest } = await import('../kubernetes/api.mjs');
+      await apiRequest(adminClient(), 'DELETE', `/api/v1/nodes/${NODE_NAME}`);
+    } catch {
+      // the control plane is down: nothing to schedule onto it either
     }
     const found = sweep({
       dataDir: ctx.dataDir,
@@ -681,12 +701,7 @@ export default {
     const restored = restore(files.hostState);
     if (found.length || restored.length)
       ctx.log(`cleaned up: ${[...found, ...restored].join(', ')}`);
-    try {
-      if (fs.readFileSync(LOCK_FILE, 'utf8').split('\n')[1] === ctx.dataDir)
-        fs.rmSync(LOCK_FILE);
-    } catch {
-      // not ours, or gone
-    }
+    if (locked) fs.rmSync(LOCK_FILE, { force: true });
   },
 
   env(ctx) {
