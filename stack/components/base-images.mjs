@@ -14,7 +14,7 @@ import path from 'node:path';
 import { REPO_ROOT, componentContext } from '../lib/context.mjs';
 import { VERSIONS } from '../lib/versions.mjs';
 import podmanComponent, {
-  DEBIAN_IMAGE,
+  buildImageArchive,
   imageExists,
   podman,
   writePodmanConfig,
@@ -112,24 +112,7 @@ export default {
       fs.cpSync(standIn.dir, context, { recursive: true });
       standIn.prepare(context);
       ctx.log(`building ${imageName(name)}, for ${standIn.standsFor}`);
-      podman(pod, [
-        'build',
-        '--pull=never',
-        '--network=host',
-        '--build-arg',
-        `DEBIAN_IMAGE=${DEBIAN_IMAGE}`,
-        '-t',
-        imageName(name),
-        context,
-      ]);
-      podman(pod, [
-        'save',
-        '--format',
-        'docker-archive',
-        '-o',
-        archive(ctx, name),
-        imageName(name),
-      ]);
+      buildImageArchive(pod, imageName(name), context, archive(ctx, name));
       fs.rmSync(context, { recursive: true, force: true });
     }
   },

@@ -11,7 +11,13 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, componentContext, isAlive, run } from '../lib/context.mjs';
+import {
+  REPO_ROOT,
+  componentContext,
+  installDebianPackages,
+  isAlive,
+  run,
+} from '../lib/context.mjs';
 import { LOCAL_REGISTRY } from '../lib/versions.mjs';
 import {
   BRIDGE,
@@ -28,7 +34,11 @@ import { coreDnsObjects } from '../kubernetes/coredns.mjs';
 import { STORAGE_CLASS, localPathObjects } from '../kubernetes/localPath.mjs';
 import { restore, sweep } from '../kubernetes/host.mjs';
 import kubernetes from './kubernetes.mjs';
-import podmanComponent, { DEBIAN_IMAGE, podman } from './podman.mjs';
+import podmanComponent, {
+  DEBIAN_IMAGE,
+  buildImageArchive,
+  podman,
+} from './podman.mjs';
 
 /** Debian packages the node runs (containerd brings runc). */
 const PACKAGES = {
@@ -498,26 +508,7 @@ export default {
       throw new Error(
         `the kubelet is not built: run \`stack/lp-stack install kubernetes\` (version ${kubernetes.version})`,
       );
-    const missing = Object.entries(PACKAGES)
-      .filter(([, binary]) => !fs.existsSync(binary))
-      .map(([name]) => name);
-    if (missing.length > 0) {
-      if (process.getuid?.() !== 0)
-        throw new Error(
-          `the node needs Debian's ${missing.join(
-            ', ',
-          )}; run: sudo apt-get install -y --no-install-recommends ${missing.join(
-            ' ',
-          )}`,
-        );
-      ctx.log(`installing Debian's ${missing.join(', ')}`);
-      run('apt-get', ['update', '-qq']);
-      run(
-        'apt-get',
-        ['install', '-y', '-qq', '--no-install-recommends', ...missing],
-        { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } },
-      );
-    }
+    installDebianPackages(ctx, 'the node', PACKAGES);
     const installed = run('/usr/bin/containerd', ['--version']);
     if (!installed.includes(` ${CONTAINERD_VERSION}`))
       throw new Error(
@@ -527,17 +518,7 @@ export default {
     const pod = podmanCtx();
     const buildImage = (image, context, archive) => {
       ctx.log(`building ${image}`);
-      podman(pod, [
-        'build',
-        '--pull=never',
-        '--network=host',
-        '--build-arg',
-        `DEBIAN_IMAGE=${DEBIAN_IMAGE}`,
-        '-t',
-        image,
-        context,
-      ]);
-      podman(pod, ['save', '--format', 'docker-archive', '-o', archive, image]);
+      buildImageArchive(pod, image, context, archive);
     };
     buildImage(PAUSE_IMAGE, PAUSE_DIR, files.pauseArchive);
     // CoreDNS, kube-router and local-path-provisioner from the Go module

@@ -12,9 +12,14 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { run } from '../lib/context.mjs';
+import { installDebianPackages, run } from '../lib/context.mjs';
 
-const PACKAGES = ['podman', 'runc', 'debootstrap'];
+/** Debian packages, by a binary each brings. */
+const PACKAGES = {
+  podman: '/usr/bin/podman',
+  runc: '/usr/sbin/runc',
+  debootstrap: '/usr/sbin/debootstrap',
+};
 const SUITE = 'bookworm';
 const MIRROR = 'http://deb.debian.org/debian';
 /** The host's CA bundle: the only way HTTPS leaves these machines. */
@@ -116,6 +121,27 @@ export function podman(ctx, args, options = {}) {
   return run(podmanWrapper(ctx), args, { timeout: 30 * 60_000, ...options });
 }
 
+/**
+ * Builds `image` from `context` on the stack's Debian rootfs (the
+ * Containerfile's `ARG DEBIAN_IMAGE`) and saves it to `archive` (a Docker
+ * archive, which the install caches).
+ */
+export function buildImageArchive(ctx, image, context, archive) {
+  podman(ctx, [
+    'build',
+    '--pull=never',
+    '--network=host',
+    '--build-arg',
+    `DEBIAN_IMAGE=${DEBIAN_IMAGE}`,
+    '-t',
+    image,
+    context,
+  ]);
+  // podman refuses to write over an archive (a retried install has one).
+  fs.rmSync(archive, { force: true });
+  podman(ctx, ['save', '--format', 'docker-archive', '-o', archive, image]);
+}
+
 export function imageExists(ctx, image) {
   try {
     podman(ctx, ['image', 'exists', image]);
@@ -147,28 +173,7 @@ export default {
   runtime: true,
 
   async install(ctx) {
-    const missing = PACKAGES.filter(
-      name =>
-        !fs.existsSync(`/usr/bin/${name}`) &&
-        !fs.existsSync(`/usr/sbin/${name}`),
-    );
-    if (missing.length > 0) {
-      if (process.getuid?.() !== 0)
-        throw new Error(
-          `podman needs Debian's ${missing.join(
-            ', ',
-          )}; run: sudo apt-get install -y --no-install-recommends ${missing.join(
-            ' ',
-          )}`,
-        );
-      ctx.log(`installing Debian's ${missing.join(', ')}`);
-      run('apt-get', ['update', '-qq']);
-      run(
-        'apt-get',
-        ['install', '-y', '-qq', '--no-install-recommends', ...missing],
-        { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } },
-      );
-    }
+    installDebianPackages(ctx, 'podman', PACKAGES);
     const rootfs = path.join(ctx.installDir, 'rootfs');
     fs.rmSync(rootfs, { recursive: true, force: true });
     ctx.log(`debootstrap --variant=minbase ${SUITE} (about 30 s)`);

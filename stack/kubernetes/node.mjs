@@ -15,12 +15,13 @@
 // torn down by the kubelet (the CNI plugins remove their interfaces, rules
 // and addresses), then kube-proxy, the kubelet and containerd stop, the
 // Node object goes, and host.mjs sweeps and restores the rest.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import dns from 'node:dns/promises';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { apiRequest, applyObject, waitFor } from './api.mjs';
+import { startChild } from './children.mjs';
 import { restore, snapshot, sweep, cgroupDirs } from './host.mjs';
 import {
   BRIDGE,
@@ -117,32 +118,23 @@ function releaseLock() {
   }
 }
 
-function start(name, command, args, env = {}) {
-  const log = fs.openSync(path.join(logDir, `kube-node-${name}.log`), 'a');
-  fs.writeSync(
-    log,
-    `\n=== ${new Date().toISOString()} starting ${name} ${args.join(' ')}\n`,
-  );
+function start(name, command, args) {
   // A process group of its own: `lp-stack down` signals the supervisor's
   // group, and the kubelet must outlive that signal to drain the node.
   // (If the supervisor is killed instead, the sweep stops them.)
-  const child = spawn(command, args, {
-    stdio: ['ignore', log, log],
-    env: { ...process.env, ...env },
-    detached: true,
-  });
-  fs.closeSync(log);
-  children.set(name, child);
-  child.on('exit', (code, signal) => {
-    if (stopping) return;
-    say(
-      `${name} exited (${
-        signal ?? `code ${code}`
-      }); its log: ${logDir}/kube-node-${name}.log`,
-    );
-    stop(1);
-  });
-  say(`${name} started (pid ${child.pid})`);
+  startChild(
+    children,
+    {
+      name,
+      command,
+      args,
+      logFile: path.join(logDir, `kube-node-${name}.log`),
+      say,
+      isStopping: () => stopping,
+      onUnexpectedExit: () => stop(1),
+    },
+    { detached: true },
+  );
 }
 
 async function stopChild(name, timeoutMs) {

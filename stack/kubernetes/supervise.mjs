@@ -9,11 +9,11 @@
 // Start order matters: kwok's stage controllers fail at start for kinds the
 // API server does not serve yet, so the node, the default StorageClass and
 // the vendored CRDs are created (CRDs until Established) before kwok starts.
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { apiRequest, applyObject, waitFor } from './api.mjs';
+import { startChild } from './children.mjs';
 import { API_SERVER_SANS, NODE_IP, SERVICE_CIDR } from './network.mjs';
 import { ensureCa, ensureCert } from './pki.mjs';
 
@@ -65,26 +65,15 @@ process.on('SIGINT', () => stopAll(0));
 
 /** Starts one binary with its own log file; any exit stops the cluster. */
 function start(name, args) {
-  const log = fs.openSync(path.join(logDir, `kubernetes-${name}.log`), 'a');
-  fs.writeSync(
-    log,
-    `\n=== ${new Date().toISOString()} starting ${name} ${args.join(' ')}\n`,
-  );
-  const child = spawn(path.join(binDir, name), args, {
-    stdio: ['ignore', log, log],
+  startChild(children, {
+    name,
+    command: path.join(binDir, name),
+    args,
+    logFile: path.join(logDir, `kubernetes-${name}.log`),
+    say,
+    isStopping: () => stopping,
+    onUnexpectedExit: () => stopAll(1),
   });
-  fs.closeSync(log);
-  children.set(name, child);
-  child.on('exit', (code, signal) => {
-    if (stopping) return;
-    say(
-      `${name} exited (${
-        signal ?? `code ${code}`
-      }); its log: ${logDir}/kubernetes-${name}.log`,
-    );
-    stopAll(1);
-  });
-  say(`${name} started (pid ${child.pid})`);
 }
 
 /**

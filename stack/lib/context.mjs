@@ -102,6 +102,34 @@ export function run(command, args, options = {}) {
   return result.stdout;
 }
 
+/**
+ * Installs the Debian packages of `binaries` ({ package: path of a binary
+ * it brings }) whose binary is missing; `who` names what needs them.
+ */
+export function installDebianPackages(ctx, who, binaries) {
+  const missing = Object.entries(binaries)
+    .filter(([, binary]) => !fs.existsSync(binary))
+    .map(([name]) => name);
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0)
+    throw new Error(
+      `${who} needs Debian's ${missing.join(
+        ', ',
+      )}; run: sudo apt-get install -y --no-install-recommends ${missing.join(
+        ' ',
+      )}`,
+    );
+  ctx.log(`installing Debian's ${missing.join(', ')}`);
+  run('apt-get', ['update', '-qq']);
+  run(
+    'apt-get',
+    ['install', '-y', '-qq', '--no-install-recommends', ...missing],
+    {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    },
+  );
+}
+
 export function isAlive(pid) {
   if (!pid) return false;
   try {
