@@ -32,7 +32,7 @@ import {
 import { ensureCert, writeCertKubeconfig } from '../kubernetes/pki.mjs';
 import { coreDnsObjects } from '../kubernetes/coredns.mjs';
 import { STORAGE_CLASS, localPathObjects } from '../kubernetes/localPath.mjs';
-import { restore, sweep } from '../kubernetes/host.mjs';
+import { readLock, releaseLock, restore, sweep } from '../kubernetes/host.mjs';
 import kubernetes from './kubernetes.mjs';
 import podmanComponent, {
   DEBIAN_IMAGE,
@@ -122,6 +122,8 @@ function layout(ctx) {
     kubeletConfig: path.join(dir, 'kubelet-config.yaml'),
     kubeProxyConfig: path.join(dir, 'kube-proxy-config.yaml'),
     pki: path.join(dir, 'pki'),
+    // The control plane's CA, which signs the node's certificates.
+    caDir: path.join(kubeCtx().dataDir, 'pki'),
     podLogsDir: path.join(dir, 'pod-logs'),
     pauseArchive: path.join(ctx.installDir, 'pause.tar'),
     coreDnsArchive: path.join(ctx.installDir, 'coredns.tar'),
@@ -179,16 +181,6 @@ function goBuild(moduleDir, output, targets, ldflags = '') {
       },
     },
   );
-}
-
-/** The supervisor and state directory named by the host's node lock. */
-function lockOwner() {
-  try {
-    const [pid, dir] = fs.readFileSync(LOCK_FILE, 'utf8').split('\n');
-    return { pid: Number(pid), dir };
-  } catch {
-    return undefined;
-  }
 }
 
 /** Written by the supervisor once the node and its DNS are up. */
@@ -281,21 +273,29 @@ oom_score = 0
   );
 }
 
+/**
+ * `<name>.kubeconfig` for a component of the node that authenticates with a
+ * client certificate of the control plane's CA (`commonName` is its user).
+ */
+function clientKubeconfig(ctx, files, server, name, subject) {
+  const cert = ensureCert(files.caDir, files.pki, `${name}-client`, subject);
+  return writeCertKubeconfig(path.join(ctx.dataDir, `${name}.kubeconfig`), {
+    server,
+    user: subject.commonName,
+    cert,
+  });
+}
+
 function writeKubeletConfig(ctx, files, server, caFile) {
-  const kubePki = path.join(kubeCtx().dataDir, 'pki');
-  const identity = ensureCert(kubePki, files.pki, 'kubelet-client', {
+  const kubeconfig = clientKubeconfig(ctx, files, server, 'kubelet', {
     commonName: `system:node:${NODE_NAME}`,
     organization: 'system:nodes',
   });
-  const serving = ensureCert(kubePki, files.pki, 'kubelet-serving', {
+  const serving = ensureCert(files.caDir, files.pki, 'kubelet-serving', {
     commonName: NODE_NAME,
     sans: [`IP:${NODE_IP}`, `DNS:${NODE_NAME}`],
     server: true,
   });
-  const kubeconfig = writeCertKubeconfig(
-    path.join(ctx.dataDir, 'kubelet.kubeconfig'),
-    { server, user: `system:node:${NODE_NAME}`, cert: identity },
-  );
   fs.writeFileSync(
     files.kubeletConfig,
     json({
@@ -354,16 +354,9 @@ function writeKubeletConfig(ctx, files, server, caFile) {
 }
 
 function writeKubeProxyConfig(ctx, files, server) {
-  const identity = ensureCert(
-    path.join(kubeCtx().dataDir, 'pki'),
-    files.pki,
-    'kube-proxy',
-    { commonName: 'system:kube-proxy' },
-  );
-  const kubeconfig = writeCertKubeconfig(
-    path.join(ctx.dataDir, 'kube-proxy.kubeconfig'),
-    { server, user: 'system:kube-proxy', cert: identity },
-  );
+  const kubeconfig = clientKubeconfig(ctx, files, server, 'kube-proxy', {
+    commonName: 'system:kube-proxy',
+  });
   fs.writeFileSync(
     files.kubeProxyConfig,
     json({
@@ -401,16 +394,9 @@ function writeKubeProxyConfig(ctx, files, server) {
  * bridge plugin routes): NetworkPolicies become iptables rules and ipsets.
  */
 function kubeRouterSettings(ctx, files, server) {
-  const identity = ensureCert(
-    path.join(kubeCtx().dataDir, 'pki'),
-    files.pki,
-    'kube-router',
-    { commonName: KUBE_ROUTER_USER },
-  );
-  const kubeconfig = writeCertKubeconfig(
-    path.join(ctx.dataDir, 'kube-router.kubeconfig'),
-    { server, user: KUBE_ROUTER_USER, cert: identity },
-  );
+  const kubeconfig = clientKubeconfig(ctx, files, server, 'kube-router', {
+    commonName: KUBE_ROUTER_USER,
+  });
   return {
     binary: files.kubeRouterBinary,
     args: [
@@ -654,12 +640,12 @@ export default {
     // A clean stop leaves neither the record of the host nor the lock: then
     // there is nothing of ours to sweep, and the host's KUBE-* chains may
     // be another checkout's running node's.
-    const owner = lockOwner();
-    const locked = owner?.dir === ctx.dataDir;
+    const owner = readLock(LOCK_FILE);
+    const locked = owner?.dataDir === ctx.dataDir;
     if (!fs.existsSync(files.hostState) && !locked) return;
     if (owner && !locked && isAlive(owner.pid)) {
       ctx.log(
-        `not cleaning up: another checkout's node runs on this host (state ${owner.dir}) and the host-wide rules are its own now`,
+        `not cleaning up: another checkout's node runs on this host (state ${owner.dataDir}) and the host-wide rules are its own now`,
       );
       return;
     }
@@ -682,7 +668,7 @@ export default {
     const restored = restore(files.hostState);
     if (found.length || restored.length)
       ctx.log(`cleaned up: ${[...found, ...restored].join(', ')}`);
-    if (locked) fs.rmSync(LOCK_FILE, { force: true });
+    releaseLock(LOCK_FILE, ctx.dataDir);
   },
 
   env(ctx) {

@@ -322,6 +322,24 @@ export function sweep({
   return found;
 }
 
+/**
+ * The host's node lock: one node per host, because kube-proxy's chains and
+ * the bridge are host-wide. It names the supervisor and its state directory.
+ */
+export function readLock(file) {
+  try {
+    const [pid, dataDir] = fs.readFileSync(file, 'utf8').split('\n');
+    return { pid: Number(pid), dataDir };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes the lock if `dataDir`'s node holds it. */
+export function releaseLock(file, dataDir) {
+  if (readLock(file)?.dataDir === dataDir) fs.rmSync(file, { force: true });
+}
+
 /** Puts back what `snapshot` recorded and forgets it. */
 export function restore(file) {
   if (!fs.existsSync(file)) return [];

@@ -13,8 +13,8 @@
 // (CoreDNS as a Deployment, as kind has it).
 // Stop (SIGTERM): the node is tainted NoExecute so every pod is evicted and
 // torn down by the kubelet (the CNI plugins remove their interfaces, rules
-// and addresses), then kube-proxy, the kubelet and containerd stop, the
-// Node object goes, and host.mjs sweeps and restores the rest.
+// and addresses), then kube-router, kube-proxy, the kubelet and containerd
+// stop, the Node object goes, and host.mjs sweeps and restores the rest.
 import { spawnSync } from 'node:child_process';
 import dns from 'node:dns/promises';
 import fs from 'node:fs';
@@ -22,7 +22,15 @@ import net from 'node:net';
 import path from 'node:path';
 import { apiRequest, applyObject, waitFor } from './api.mjs';
 import { startChild } from './children.mjs';
-import { restore, snapshot, sweep, cgroupDirs } from './host.mjs';
+import { isAlive, run } from '../lib/context.mjs';
+import {
+  cgroupDirs,
+  readLock,
+  releaseLock,
+  restore,
+  snapshot,
+  sweep,
+} from './host.mjs';
 import {
   BRIDGE,
   CLUSTER_DOMAIN,
@@ -72,50 +80,14 @@ const say = message =>
     `[kube-node ${new Date().toISOString().slice(11, 19)}] ${message}\n`,
   );
 
-function sh(command, args, options = {}) {
-  const result = spawnSync(command, args, {
-    encoding: 'utf8',
-    timeout: 120_000,
-    ...options,
-  });
-  if (result.status !== 0)
-    throw new Error(
-      `${command} ${args.join(' ')} failed: ${(
-        result.stderr ||
-        result.stdout ||
-        result.error?.message ||
-        ''
-      ).trim()}`,
-    );
-  return result.stdout;
-}
-
 /** One node per host: kube-proxy's chains and the bridge are host-wide. */
 function acquireLock() {
-  if (fs.existsSync(lockFile)) {
-    const [pid, owner] = fs.readFileSync(lockFile, 'utf8').split('\n');
-    let alive = false;
-    try {
-      process.kill(Number(pid), 0);
-      alive = true;
-    } catch (error) {
-      alive = error.code === 'EPERM';
-    }
-    if (alive && owner !== dataDir)
-      throw new Error(
-        `another stack's node runs on this host (pid ${pid}, state ${owner}); kube-proxy's iptables chains and the pods' bridge are host-wide, so only one can: stop it with its \`lp-stack down kube-node\``,
-      );
-  }
+  const owner = readLock(lockFile);
+  if (owner && owner.dataDir !== dataDir && isAlive(owner.pid))
+    throw new Error(
+      `another stack's node runs on this host (pid ${owner.pid}, state ${owner.dataDir}); kube-proxy's iptables chains and the pods' bridge are host-wide, so only one can: stop it with its \`lp-stack down kube-node\``,
+    );
   fs.writeFileSync(lockFile, `${process.pid}\n${dataDir}\n`);
-}
-
-function releaseLock() {
-  try {
-    if (fs.readFileSync(lockFile, 'utf8').split('\n')[1] === dataDir)
-      fs.rmSync(lockFile);
-  } catch {
-    // not ours, or gone
-  }
 }
 
 function start(name, command, args) {
@@ -234,7 +206,7 @@ async function stop(code) {
     say(`cleanup failed: ${error.message} (run \`lp-stack down\` again)`);
     code = 1;
   }
-  releaseLock();
+  releaseLock(lockFile, dataDir);
   process.exit(code);
 }
 
@@ -244,12 +216,12 @@ process.on('SIGINT', () => stop(0));
 /** The pods' bridge with the node's address, made before the CNI plugin would. */
 function ensureBridge() {
   if (spawnSync('ip', ['link', 'show', BRIDGE]).status !== 0)
-    sh('ip', ['link', 'add', BRIDGE, 'type', 'bridge']);
-  const addresses = sh('ip', ['-o', '-4', 'addr', 'show', 'dev', BRIDGE]);
+    run('ip', ['link', 'add', BRIDGE, 'type', 'bridge']);
+  const addresses = run('ip', ['-o', '-4', 'addr', 'show', 'dev', BRIDGE]);
   const prefix = POD_CIDR.split('/')[1];
   if (!addresses.includes(` ${NODE_IP}/${prefix} `))
-    sh('ip', ['addr', 'add', `${NODE_IP}/${prefix}`, 'dev', BRIDGE]);
-  sh('ip', ['link', 'set', BRIDGE, 'up']);
+    run('ip', ['addr', 'add', `${NODE_IP}/${prefix}`, 'dev', BRIDGE]);
+  run('ip', ['link', 'set', BRIDGE, 'up']);
 }
 
 /**
@@ -292,13 +264,15 @@ async function main() {
 
   start('containerd', containerd.binary, ['--config', containerd.config]);
   await waitFor('containerd', 60_000, async () => {
-    sh(containerd.ctr, ['--address', containerd.socket, 'version']);
+    run(containerd.ctr, ['--address', containerd.socket, 'version'], {
+      timeout: 10_000,
+    });
     return true;
   });
   // The sandbox image and the add-ons' images, from the install (they are
   // in no registry).
   for (const image of images) {
-    sh(
+    run(
       containerd.ctr,
       [
         '--address',
@@ -345,7 +319,7 @@ async function main() {
   for (const object of kubeRouter.rbac) await applyObject(admin, object);
   start('kube-router', kubeRouter.binary, kubeRouter.args);
   await waitFor('kube-router to install its firewall', 60_000, async () =>
-    sh('iptables', ['-S', 'KUBE-ROUTER-FORWARD']).includes('-N'),
+    run('iptables', ['-S', 'KUBE-ROUTER-FORWARD']).includes('-N'),
   );
   await waitFor('the node to become Ready', 120_000, async () => {
     const res = await apiRequest(admin, 'GET', `/api/v1/nodes/${nodeName}`);
